@@ -1,0 +1,66 @@
+"""Registers every genhub family with transformers' Auto classes and loads checkpoints strictly.
+
+After `import genhub`, `AutoModel.from_pretrained(folder_or_repo_id)` returns the right class;
+`load_model` does the same but refuses anything short of a complete, intact checkpoint.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from safetensors import SafetensorError
+from transformers import AutoConfig, AutoModel, PreTrainedModel
+
+from .autoencoder import Autoencoder, AutoencoderConfig, AutoencoderOutput
+from .vae import VAE, VAEConfig, VAEOutput
+
+FAMILIES = ((AutoencoderConfig, Autoencoder), (VAEConfig, VAE))
+for _config_class, _model_class in FAMILIES:
+    AutoConfig.register(_config_class.model_type, _config_class, exist_ok=True)
+    AutoModel.register(_config_class, _model_class, exist_ok=True)
+
+CHECKPOINTS_DIR = Path(__file__).resolve().parents[2] / "checkpoints"
+
+
+class CheckpointError(OSError):
+    """A checkpoint could not be loaded: the message names the folder and what was wrong."""
+
+
+def resolve_checkpoint(name_or_path: str | Path) -> str:
+    """A shipped checkpoint's name ("fashion-vae"), a local folder, or a Hub repo id, as given."""
+    path = Path(name_or_path)
+    if path.is_dir():
+        return str(path)
+    if (CHECKPOINTS_DIR / str(name_or_path)).is_dir():
+        return str(CHECKPOINTS_DIR / str(name_or_path))
+    return str(name_or_path)
+
+
+def load_model(name_or_path: str | Path, **kwargs) -> PreTrainedModel:
+    """Load a genhub model in eval mode; raise CheckpointError unless every weight matches exactly."""
+    source = resolve_checkpoint(name_or_path)
+    try:
+        model, info = AutoModel.from_pretrained(source, output_loading_info=True, **kwargs)
+    except SafetensorError as err:
+        raise CheckpointError(f"{source}: the weights file is corrupt or truncated ({err})") from err
+    except json.JSONDecodeError as err:
+        raise CheckpointError(f"{source}: config.json is not valid JSON ({err})") from err
+    except (ValueError, KeyError) as err:
+        raise CheckpointError(f"{source}: config.json is not a genhub config ({err})") from err
+    except RuntimeError as err:
+        raise CheckpointError(f"{source}: weights do not fit the architecture in config.json ({err})") from err
+    except OSError as err:
+        raise CheckpointError(f"{source}: not a complete checkpoint folder or known repo id ({err})") from err
+    problems = {k: v for k, v in info.items() if k != "error_msgs" and v} | (
+        {"error_msgs": info["error_msgs"]} if info.get("error_msgs") else {}
+    )
+    if problems:
+        raise CheckpointError(f"{source}: weights do not match the architecture: {problems}")
+    return model.eval()
+
+
+__all__ = [
+    "VAE", "Autoencoder", "AutoencoderConfig", "AutoencoderOutput", "CheckpointError", "VAEConfig",
+    "VAEOutput", "load_model", "resolve_checkpoint", "CHECKPOINTS_DIR",
+]

@@ -1,0 +1,135 @@
+"""The Space started for real on 127.0.0.1 and called through gradio_client, bad inputs included."""
+
+import concurrent.futures
+import json
+
+import httpx
+import numpy as np
+import pytest
+from gradio_client import Client, handle_file
+from gradio_client.exceptions import AppError
+from PIL import Image
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory):
+    import os
+    os.environ["GRADIO_EXAMPLES_CACHE"] = str(tmp_path_factory.mktemp("examples"))
+    import app
+    _, url, _ = app.demo.launch(server_name="127.0.0.1", prevent_thread_lock=True, quiet=True, ssr_mode=False)
+    yield app, url
+    app.demo.close()
+
+
+@pytest.fixture(scope="module")
+def client(served):
+    return Client(served[1], verbose=False)
+
+
+def editor(path):
+    return {"background": handle_file(str(path)), "layers": [], "composite": handle_file(str(path)), "id": None}
+
+
+def pixels(path) -> np.ndarray:
+    with Image.open(path) as im:
+        assert im.format == "PNG"
+        return np.asarray(im)
+
+
+RECONSTRUCT = dict(model="fashion-dae", example=5, image=None, noise_type="gaussian", noise_level=0.5, seed=3)
+
+
+def test_every_endpoint_is_named(client):
+    names = set(client.view_api(print_info=False, return_format="dict")["named_endpoints"])
+    assert {"/reconstruct", "/vae_sample", "/vae_encode", "/vae_traverse", "/vae_interpolate"} <= names
+
+
+def test_reconstruct(client):
+    x, x_tilde, x_hat, info, how = client.predict(**RECONSTRUCT, api_name="/reconstruct")
+    assert pixels(x).shape == (224, 224) and pixels(x_hat).shape == (224, 224)
+    assert not np.array_equal(pixels(x), pixels(x_tilde))
+    assert "PSNR" in info and "Seed used: **3**" in info
+    assert "api_name='/reconstruct'" in how and "fashion-dae" in how and "seed=3" in how
+    again = client.predict(**RECONSTRUCT, api_name="/reconstruct")
+    assert np.array_equal(pixels(x_tilde), pixels(again[1])) and np.array_equal(pixels(x_hat), pixels(again[2]))
+
+
+def test_reconstruct_an_upload(client, tmp_path, fashion_test):
+    # a Fashion-MNIST test image as a dark-on-light RGB upload of another size: inverted and resized back
+    image = (255 - fashion_test[0][7, 0].numpy() * 255).astype(np.uint8)
+    Image.fromarray(image).convert("RGB").resize((56, 56), Image.NEAREST).save(tmp_path / "up.png")
+    out = client.predict(**{**RECONSTRUCT, "image": editor(tmp_path / "up.png"), "noise_type": "none"}, api_name="/reconstruct")
+    assert "your image (inverted (light background); resized from 56x56 to 28x28)" in out[3]
+    shown = pixels(out[0])[::8, ::8].astype(int)
+    assert np.abs(shown - fashion_test[0][7, 0].numpy() * 255).max() <= 1
+
+
+def test_vae_endpoints(client):
+    grid, used, how = client.predict(model="fashion-vae", num_images=9, seed=11, api_name="/vae_sample")
+    assert pixels(grid).shape[0] > 3 * 28 and "11" in used and "manual_seed(11)" in how
+    x, x_hat, plot, table = client.predict(model="fashion-vae", example=12, image=None, api_name="/vae_encode")
+    assert table.count("\n|") >= 16 + 1 and pixels(plot).ndim == 3
+    trav, note, how = client.predict(model="fashion-beta-vae", example=3, image=None, dim_row=0, dim_col=5, span=2.5,
+                                     steps=5, api_name="/vae_traverse")
+    assert pixels(trav).shape[1] > 5 * 28 * 3 and "z_5" in note
+    latent, pixel, note, how = client.predict(model="fashion-vae", example_a=0, example_b=95, image_a=None, image_b=None,
+                                              steps=6, api_name="/vae_interpolate")
+    assert pixels(latent).shape == pixels(pixel).shape and not np.array_equal(pixels(latent), pixels(pixel))
+
+
+def test_random_seed_is_returned_and_reproduces(client):
+    first, used, _ = client.predict(model="fashion-vae", num_images=4, seed=-1, api_name="/vae_sample")
+    seed = int(used.split("**")[1])
+    again, _, _ = client.predict(model="fashion-vae", num_images=4, seed=seed, api_name="/vae_sample")
+    assert np.array_equal(pixels(first), pixels(again))
+
+
+def test_same_seed_same_images_under_concurrent_requests(client, served):
+    def call(seed):
+        return pixels(Client(served[1], verbose=False).predict(model="fashion-vae", num_images=8, seed=seed,
+                                                                api_name="/vae_sample")[0])
+    with concurrent.futures.ThreadPoolExecutor(4) as pool:
+        results = list(pool.map(call, [5, 6, 5, 6, 5, 6]))
+    assert all(np.array_equal(results[0], r) for r in results[::2])
+    assert all(np.array_equal(results[1], r) for r in results[1::2])
+    assert not np.array_equal(results[0], results[1])
+
+
+@pytest.mark.parametrize("change, message", [
+    (dict(noise_level=5), "maximum"),
+    (dict(noise_level=-0.1), "minimum"),
+    (dict(example=100), "maximum"),
+    (dict(seed=2.5), "seed must be a whole number"),
+    (dict(seed=-7), "seed must be in"),
+    (dict(model="../../etc/passwd"), "not in the list of choices"),
+    (dict(noise_type="blur"), "not in the list of choices"),
+])
+def test_bad_values_are_clear_errors(client, change, message):
+    with pytest.raises(AppError, match=message):
+        client.predict(**{**RECONSTRUCT, **change}, api_name="/reconstruct")
+
+
+def test_bad_files_are_clear_errors_and_the_server_keeps_serving(client, tmp_path):
+    (tmp_path / "notes.txt").write_text("<b>not an image</b>")
+    (tmp_path / "empty.png").write_bytes(b"")
+    (tmp_path / "cut.png").write_bytes((tmp_path / "notes.txt").read_bytes()[:3])
+    for bad in ("notes.txt", "empty.png", "cut.png"):
+        with pytest.raises(AppError, match="not a readable image"):
+            client.predict(**{**RECONSTRUCT, "image": editor(tmp_path / bad)}, api_name="/reconstruct")
+    assert "PSNR" in client.predict(**RECONSTRUCT, api_name="/reconstruct")[3]
+
+
+def test_nan_is_a_clear_error(served):
+    # JSON clients cannot send NaN, but a raw request can: the handler must refuse it
+    url = served[1].rstrip("/")
+    body = '{"data": ["fashion-vae", NaN, 0]}'
+    with httpx.Client(timeout=60) as http:
+        event = http.post(f"{url}/gradio_api/call/vae_sample", content=body, headers={"Content-Type": "application/json"})
+        assert event.status_code == 200, event.text
+        stream = http.get(f"{url}/gradio_api/call/vae_sample/{event.json()['event_id']}").text
+    assert "event: error" in stream and "num_images must be a number" in stream
+
+
+def test_vae_only_endpoints_refuse_other_models(client):
+    with pytest.raises(AppError, match="not in the list of choices"):
+        client.predict(model="fashion-ae-under", num_images=4, seed=0, api_name="/vae_sample")

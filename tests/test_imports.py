@@ -1,0 +1,57 @@
+"""The one-way data flow of DESIGN.md: app -> operations -> models -> layers, images beside them."""
+
+import ast
+from pathlib import Path
+
+from conftest import ROOT
+
+
+def imports_of(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text())
+    package = ".".join(path.relative_to(ROOT).with_suffix("").parts[:-1])
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package.split(".")[: len(package.split(".")) - node.level + 1]
+                module = ".".join(base + ([node.module] if node.module else []))
+                found |= {module} | {f"{module}.{a.name}" for a in node.names}
+            else:
+                found |= {node.module} | {f"{node.module}.{a.name}" for a in node.names}
+    return found
+
+
+def modules(folder: str):
+    return sorted((ROOT / folder).rglob("*.py"))
+
+
+def test_only_the_app_imports_gradio():
+    for path in modules("genhub"):
+        assert not any(m == "gradio" or m.startswith("gradio.") for m in imports_of(path)), path
+
+
+def test_app_never_imports_data_or_training():
+    found = imports_of(ROOT / "app.py")
+    assert not any(m.startswith(("genhub.data", "genhub.train")) for m in found), found
+
+
+def test_models_never_import_operations_training_or_app():
+    for path in modules("genhub/models"):
+        found = imports_of(path)
+        assert not any(m.startswith(("genhub.operations", "genhub.train", "genhub.data", "app")) for m in found), path
+
+
+def test_layers_import_no_other_genhub_module():
+    assert not any(m.startswith("genhub") for m in imports_of(ROOT / "genhub/models/layers.py"))
+
+
+def test_training_never_imports_operations_or_app():
+    found = imports_of(ROOT / "genhub/train.py")
+    assert not any(m.startswith(("genhub.operations", "app")) for m in found), found
+
+
+def test_operations_never_import_training_or_data():
+    for path in modules("genhub/operations"):
+        assert not any(m.startswith(("genhub.train", "genhub.data", "app")) for m in imports_of(path)), path

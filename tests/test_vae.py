@@ -1,0 +1,88 @@
+import pytest
+import torch
+from torch.distributions import Normal, kl_divergence as torch_kl
+
+import genhub
+from genhub.models.vae import VAE, VAEConfig, kl_divergence
+from genhub.operations import interpolate, latent_traversal, sample
+
+
+@pytest.fixture(scope="module")
+def tiny_vae():
+    torch.manual_seed(0)
+    return VAE(VAEConfig(latent_dim=4, hidden_channels=(4, 8), hidden_size=16, beta=2.0)).eval()
+
+
+def test_kl_is_the_lectures_closed_form():
+    mean, logvar = torch.randn(5, 3), torch.randn(5, 3)
+    by_hand = 0.5 * (logvar.exp() - logvar - 1 + mean**2).sum(1)
+    reference = torch_kl(Normal(mean, (0.5 * logvar).exp()), Normal(0.0, 1.0)).sum(1)
+    assert torch.allclose(kl_divergence(mean, logvar), by_hand)
+    assert torch.allclose(kl_divergence(mean, logvar), reference, atol=1e-5)
+    assert kl_divergence(torch.zeros(1, 3), torch.zeros(1, 3)).item() == 0
+
+
+def test_loss_is_reconstruction_plus_beta_kl(tiny_vae, fashion_batch):
+    out = tiny_vae(fashion_batch, generator=torch.Generator().manual_seed(0))
+    bce = torch.nn.functional.binary_cross_entropy(out.reconstruction.clamp(1e-7, 1 - 1e-7), fashion_batch,
+                                                   reduction="none").flatten(1).sum(1).mean()
+    assert out.reconstruction_loss.item() == pytest.approx(bce.item(), rel=1e-3)
+    assert out.loss.item() == pytest.approx(out.reconstruction_loss.item() + 2.0 * out.kl.item(), rel=1e-6)
+    assert torch.allclose(out.kl, kl_divergence(out.mean, out.logvar).mean())
+
+
+def test_reparameterisation_uses_the_generator(tiny_vae, fashion_batch):
+    a = tiny_vae(fashion_batch, generator=torch.Generator().manual_seed(1)).latents
+    b = tiny_vae(fashion_batch, generator=torch.Generator().manual_seed(1)).latents
+    c = tiny_vae(fashion_batch, sample=False).latents
+    assert torch.equal(a, b) and torch.equal(c, tiny_vae.encode(fashion_batch)[0]) and not torch.equal(a, c)
+
+
+def test_generate_is_seeded_and_checks_latents(tiny_vae):
+    g = lambda: torch.Generator().manual_seed(7)  # noqa: E731
+    assert torch.equal(tiny_vae.generate(3, generator=g()), tiny_vae.generate(3, generator=g()))
+    images = tiny_vae.generate(latents=torch.zeros(2, 4))
+    assert images.shape == (2, 1, 28, 28) and images.min() >= 0 and images.max() <= 1
+    with pytest.raises(ValueError, match=r"\(N, 4\)"):
+        tiny_vae.generate(latents=torch.zeros(2, 5))
+    with pytest.raises(ValueError, match="num_images"):
+        sample(tiny_vae, 0)
+
+
+def test_interpolation_latent_beside_pixel(tiny_vae, fashion_batch):
+    a, b = fashion_batch[:1], fashion_batch[1:2]
+    out = interpolate(tiny_vae, a, b, steps=5)
+    assert out["latent"].shape == out["pixel"].shape == (5, 1, 28, 28)
+    assert torch.equal(out["pixel"][0], a[0]) and torch.allclose(out["pixel"][-1], b[0])
+    assert torch.allclose(out["latent"][0], tiny_vae.decode(tiny_vae.encode(a)[0])[0], atol=1e-6)
+    with pytest.raises(ValueError, match="steps"):
+        interpolate(tiny_vae, a, b, steps=1)
+
+
+def test_traversal_grid_moves_the_chosen_dimensions(tiny_vae, fashion_batch):
+    grid = latent_traversal(tiny_vae, fashion_batch[:1], dims=(0, 2), span=2.0, steps=3)
+    assert grid.shape == (9, 1, 28, 28)
+    centre = tiny_vae.decode(tiny_vae.encode(fashion_batch[:1])[0])
+    assert torch.allclose(grid[4], centre[0], atol=1e-6)  # the middle of the grid is E(z) itself
+    with pytest.raises(ValueError, match="latent dimension"):
+        latent_traversal(tiny_vae, fashion_batch[:1], dims=(0, 4))
+
+
+def test_config_rejects_bad_values():
+    for bad in (dict(beta=-1), dict(latent_dim=0), dict(image_size=32), dict(hidden_channels=(8,))):
+        with pytest.raises(ValueError):
+            VAEConfig(**bad)
+
+
+def test_shipped_vaes_have_a_good_elbo_and_beta_trades_kl(fashion_test):
+    x = fashion_test[0]
+    figures = {}
+    for name in ("fashion-vae", "fashion-beta-vae"):
+        model = genhub.load_model(name)
+        with torch.no_grad():
+            out = model(x, generator=torch.Generator().manual_seed(0))
+        figures[name] = (out.reconstruction_loss.item() + out.kl.item(), out.kl.item())
+    assert figures["fashion-vae"][0] < 250  # -ELBO in nats/image (an MLP VAE reaches ~242)
+    assert genhub.load_model("fashion-beta-vae").config.beta > 1
+    assert figures["fashion-beta-vae"][1] < figures["fashion-vae"][1]  # beta > 1 pays less KL ...
+    assert figures["fashion-beta-vae"][0] > figures["fashion-vae"][0]  # ... and a worse ELBO
