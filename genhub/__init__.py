@@ -4,11 +4,12 @@ Importing genhub registers every family with transformers' AutoConfig/AutoModel.
 """
 
 from .models import (
-    VAE, Autoencoder, AutoencoderConfig, AutoencoderOutput, CheckpointError, VAEConfig, VAEOutput, load_model,
+    EBGAN, VAE, Autoencoder, AutoencoderConfig, AutoencoderOutput, CheckpointError, Classifier, ClassifierConfig,
+    EBGANConfig, SuperResolution, SuperResolutionConfig, VAEConfig, VAEOutput, Walks, WalksConfig, load_model,
 )
 
 __all__ = [
-    "VAE", "Autoencoder", "AutoencoderConfig", "AutoencoderOutput", "CheckpointError", "VAEConfig",
-    "VAEOutput", "load_model",
+    "EBGAN", "Classifier", "ClassifierConfig", "EBGANConfig", "VAE", "Autoencoder", "AutoencoderConfig", "AutoencoderOutput", "CheckpointError", "VAEConfig",
+    "VAEOutput", "load_model", "SuperResolution", "SuperResolutionConfig", "Walks", "WalksConfig",
 ]
 __version__ = "0.1.0"

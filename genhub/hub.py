@@ -35,6 +35,7 @@ def save_checkpoint(model: PreTrainedModel, folder: str | Path, card: ModelCard 
     folder = Path(folder)
     folder.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
+    os.chmod(tmp, 0o755)  # mkdtemp makes it private; a checkpoint folder is readable like any other
     try:
         model.save_pretrained(tmp)
         if card is not None:

@@ -64,3 +64,172 @@ def evaluate_vae(model, images: torch.Tensor, seed: int = 0, batch_size: int = 1
     active = int((torch.cat(means).var(0) > 0.01).sum())
     return {"negative_elbo": rec + kl, "reconstruction": rec, "kl": kl,
             "objective": rec + model.config.beta * kl, "active_units": active}
+
+
+@torch.no_grad()
+def features_of(classifier, images: torch.Tensor, batch_size: int = 1000) -> torch.Tensor:
+    """The evaluation classifier's penultimate features (N, feature_dim), in float64."""
+    classifier.eval()
+    return torch.cat([classifier.features(images[i:i + batch_size]) for i in range(0, len(images), batch_size)]).double()
+
+
+def frechet_distance(features_a: torch.Tensor, features_b: torch.Tensor) -> float:
+    """FID between two feature sets: |mu_a - mu_b|^2 + Tr(S_a + S_b - 2 (S_a^1/2 S_b S_a^1/2)^1/2)."""
+    mu_a, mu_b = features_a.mean(0), features_b.mean(0)
+    cov_a, cov_b = torch.cov(features_a.T), torch.cov(features_b.T)
+    vals, vecs = torch.linalg.eigh(cov_a)
+    sqrt_a = vecs @ torch.diag(vals.clamp_min(0).sqrt()) @ vecs.T  # S_a^1/2
+    cross = torch.linalg.eigvalsh(sqrt_a @ cov_b @ sqrt_a).clamp_min(0).sqrt().sum()  # Tr((S_a^1/2 S_b S_a^1/2)^1/2)
+    return float((mu_a - mu_b).pow(2).sum() + cov_a.trace() + cov_b.trace() - 2 * cross)
+
+
+def precision_recall(real: torch.Tensor, fake: torch.Tensor, k: int = 3) -> tuple[float, float]:
+    """k-NN precision and recall (Kynkäänniemi et al. 2019): the share of fake features inside the real
+    manifold (union of balls to each real point's k-th neighbour), and of real features inside the fake one."""
+    def radii(x):  # distance of each point to its k-th nearest neighbour in its own set
+        return torch.cat([torch.cdist(x[i:i + 1000], x).kthvalue(k + 1, dim=1).values for i in range(0, len(x), 1000)])
+
+    def inside(points, support, support_radii):
+        return float(torch.cat([(torch.cdist(points[i:i + 1000], support) <= support_radii).any(1)
+                                for i in range(0, len(points), 1000)]).float().mean())
+
+    return inside(fake, real, radii(real)), inside(real, fake, radii(fake))
+
+
+def class_histogram(labels: torch.Tensor, num_classes: int) -> torch.Tensor:
+    return torch.bincount(labels, minlength=num_classes).double() / len(labels)
+
+
+def mode_coverage_kl(predicted: torch.Tensor, reference: torch.Tensor, num_classes: int) -> float:
+    """KL(p_samples || p_reference) of classifier-predicted class histograms (0 = every mode in proportion)."""
+    p, q = class_histogram(predicted, num_classes), class_histogram(reference, num_classes)
+    p = p.clamp_min(1e-12)
+    return float((p * (p / q.clamp_min(1e-12)).log()).sum())
+
+
+@torch.no_grad()
+def evaluate_classifier(classifier, images: torch.Tensor, labels: torch.Tensor) -> dict[str, float]:
+    predicted = classifier.predict(images)
+    per_class = [float((predicted[labels == c] == c).float().mean()) for c in range(classifier.config.num_classes)]
+    return {"accuracy": float((predicted == labels).float().mean()), "worst_class_accuracy": min(per_class)}
+
+
+@torch.no_grad()
+def evaluate_gan(model, classifier, test_images: torch.Tensor, test_labels: torch.Tensor, reference_images: torch.Tensor,
+                 num_samples: int = 10000, seed: int = 0, pr_samples: int = 5000) -> dict[str, float]:
+    """Samples (num_samples, classes balanced) against the test set: classifier-FID, conditional accuracy,
+    mode coverage (KL of the class histogram of unconditional samples), k-NN precision/recall; and the
+    real-vs-real floors (reference_images, e.g. train images, against the test set)."""
+    model.eval()
+    generator = torch.Generator().manual_seed(seed)
+    c = model.config.num_classes
+    requested = torch.arange(c).repeat_interleave(num_samples // c)
+    samples = torch.cat([model.generate(len(part), class_labels=part, generator=generator)
+                         for part in requested.split(1000)])
+    unconditional = torch.cat([model.generate(1000, generator=generator) for _ in range(num_samples // 1000)])
+    real, fake, floor = (features_of(classifier, x) for x in (test_images, samples, reference_images))
+    precision, recall = precision_recall(real[:pr_samples], fake[:: max(1, len(fake) // pr_samples)][:pr_samples])
+    floor_p, floor_r = precision_recall(real[:pr_samples], floor[:pr_samples])
+    return {
+        "fid": frechet_distance(real, fake), "fid_floor": frechet_distance(real, floor),
+        "conditional_accuracy": float((classifier.predict(samples) == requested).float().mean()),
+        "conditional_accuracy_floor": evaluate_classifier(classifier, test_images, test_labels)["accuracy"],
+        "mode_kl": mode_coverage_kl(classifier.predict(unconditional), test_labels, c),
+        "precision": precision, "recall": recall, "precision_floor": floor_p, "recall_floor": floor_r,
+    }
+
+
+def ssim(images: torch.Tensor, reference: torch.Tensor) -> torch.Tensor:
+    """Structural similarity per image (scikit-image, gaussian-free 7x7 windows, data range 1); shape (N,)."""
+    from skimage.metrics import structural_similarity
+
+    values = []
+    for x, r in zip(images.detach().cpu().numpy(), reference.detach().cpu().numpy()):
+        values.append(structural_similarity(x, r, channel_axis=0, data_range=1.0, win_size=7))
+    return torch.tensor(values)
+
+
+@torch.no_grad()
+def evaluate_super_resolution(model, images: torch.Tensor, batch_size: int = 1000) -> dict[str, float]:
+    """Downscale each image by the model's factor, restore it with the model and with bicubic, compare."""
+    from .models.super_resolution import bicubic
+
+    model.eval()
+    low_side = images.shape[2] // model.config.scale
+    sums = {"psnr": 0.0, "ssim": 0.0, "psnr_bicubic": 0.0, "ssim_bicubic": 0.0}
+    for start in range(0, len(images), batch_size):
+        x = images[start:start + batch_size]
+        out = model(bicubic(x, (low_side, low_side)))
+        for suffix, restored in (("", out.images), ("_bicubic", out.bicubic)):
+            sums[f"psnr{suffix}"] += float(psnr(restored, x).sum())
+            sums[f"ssim{suffix}"] += float(ssim(restored, x).sum())
+    return {k: v / len(images) for k, v in sums.items()}
+
+
+def image_moments(images: torch.Tensor) -> dict[str, torch.Tensor]:
+    """Per image (N,): centroid x/y (pixels), spread (sqrt of the trace of the intensity covariance),
+    principal-axis angle (degrees, counter-clockwise on screen), mean intensity, and log(right/left mass)."""
+    n, _, h, w = images.shape
+    m = images.mean(1).clamp_min(0) + 1e-8  # (N, H, W)
+    ys, xs = torch.meshgrid(torch.arange(h, dtype=m.dtype), torch.arange(w, dtype=m.dtype), indexing="ij")
+    total = m.sum((1, 2))
+    cx, cy = (m * xs).sum((1, 2)) / total, (m * ys).sum((1, 2)) / total
+    dx, dy = xs - cx[:, None, None], ys - cy[:, None, None]
+    cxx, cyy, cxy = ((m * dx * dx).sum((1, 2)) / total, (m * dy * dy).sum((1, 2)) / total,
+                     (m * dx * dy).sum((1, 2)) / total)
+    angle = torch.rad2deg(0.5 * torch.atan2(-2 * cxy, cxx - cyy))  # y points down: negate for counter-clockwise
+    right, left = m[:, :, w // 2:].sum((1, 2)), m[:, :, : w // 2].sum((1, 2))
+    return {"centroid_x": cx, "centroid_y": cy, "spread": (cxx + cyy).sqrt(), "angle": angle,
+            "intensity": images.mean((1, 2, 3)), "log_right_left": (right / left).log()}
+
+
+ACHIEVED = {  # edit -> how its effect is measured between an edited and an original image
+    "zoom": ("scale", lambda a, b: a["spread"] / b["spread"]),
+    "shift_x": ("x shift (px)", lambda a, b: a["centroid_x"] - b["centroid_x"]),
+    "shift_y": ("y shift (px)", lambda a, b: a["centroid_y"] - b["centroid_y"]),
+    "brightness": ("intensity change", lambda a, b: a["intensity"] - b["intensity"]),
+    "rotate_2d": ("axis angle change (deg)", lambda a, b: (a["angle"] - b["angle"] + 90) % 180 - 90),
+    "rotate_3d": ("log right/left mass change", lambda a, b: a["log_right_left"] - b["log_right_left"]),
+}
+
+
+@torch.no_grad()
+def steerability(model, walks, edit: str, alpha: float, classifier=None, num_images: int = 200, seed: int = 0):
+    """How far the walk for `edit` achieves edit(G(z), alpha): the masked L2 of the walk relative to no walk
+    (1 = no better than not moving, 0 = exact), the achieved vs the target transformation measured on the
+    images, and the classifier's accuracy on the requested class along the walk."""
+    from .models.walks import edit_images  # noqa: PLC0415
+
+    generator = torch.Generator().manual_seed(seed)
+    latents, labels = model.sample_inputs(num_images, None, None, 1.0, generator)
+    start = model.generate(latents=latents, class_labels=labels)
+    target, mask = edit_images(start, edit, alpha)
+    walked = model.generate(latents=walks(latents, {edit: alpha}), class_labels=labels)
+
+    def masked_l2(x):
+        return float(((x - target) ** 2 * mask).sum() / mask.sum().clamp_min(1))
+
+    name, measure = ACHIEVED[edit]
+    m0, mt, mw = image_moments(start), image_moments(target), image_moments(walked)
+    figures = {"relative_l2": masked_l2(walked) / max(masked_l2(start), 1e-12), "measure": name,
+               "target": float(measure(mt, m0).median()), "achieved": float(measure(mw, m0).median())}
+    if classifier is not None:
+        figures["class_accuracy"] = float((classifier.predict(walked) == labels).float().mean())
+    return figures
+
+
+def walk_alphas_for(edit: str) -> list[float]:
+    """The alphas the card and the bench report: both ends of the range and half-way to each."""
+    from .models.walks import EDIT_RANGES  # noqa: PLC0415
+
+    low, identity, high = EDIT_RANGES[edit]
+    if edit == "zoom":
+        return [low, low ** 0.5, high ** 0.5, high]
+    return [low, (low + identity) / 2, (high + identity) / 2, high]
+
+
+@torch.no_grad()
+def evaluate_walks(model, walks, classifier=None, num_images: int = 200) -> dict[str, dict]:
+    """steerability for every edit at the alphas of walk_alphas_for; keys "edit @ alpha"."""
+    return {f"{edit} @ {alpha:.3g}": steerability(model, walks, edit, alpha, classifier, num_images)
+            for edit in walks.config.edits for alpha in walk_alphas_for(edit)}

@@ -1,7 +1,6 @@
 """The Space started for real on 127.0.0.1 and called through gradio_client, bad inputs included."""
 
 import concurrent.futures
-import json
 
 import httpx
 import numpy as np
@@ -41,7 +40,9 @@ RECONSTRUCT = dict(model="fashion-dae", example=5, image=None, noise_type="gauss
 
 def test_every_endpoint_is_named(client):
     names = set(client.view_api(print_info=False, return_format="dict")["named_endpoints"])
-    assert {"/reconstruct", "/vae_sample", "/vae_encode", "/vae_traverse", "/vae_interpolate"} <= names
+    assert {"/reconstruct", "/vae_sample", "/vae_encode", "/vae_traverse", "/vae_interpolate", "/sample",
+            "/interpolate_seeds", "/gan_diagnostics", "/steer_walk", "/steer_combined", "/inpaint",
+            "/super_resolve"} <= names
 
 
 def test_reconstruct(client):
@@ -133,3 +134,91 @@ def test_nan_is_a_clear_error(served):
 def test_vae_only_endpoints_refuse_other_models(client):
     with pytest.raises(AppError, match="not in the list of choices"):
         client.predict(model="fashion-ae-under", num_images=4, seed=0, api_name="/vae_sample")
+
+
+SAMPLE = dict(model="fashion-ebgan", class_name="Sneaker", truncation=0.8, seed=4, num_images=9)
+
+
+def test_sample_and_seed_walk_and_diagnostics(client):
+    grid, info, how = client.predict(**SAMPLE, api_name="/sample")
+    assert pixels(grid).shape[0] > 3 * 28 * 4 - 1 and "Seed used: **4**" in info
+    assert "class_labels='Sneaker'" in how and "api_name='/sample'" in how
+    again = client.predict(**SAMPLE, api_name="/sample")[0]
+    assert np.array_equal(pixels(grid), pixels(again))
+    strip, how = client.predict(model="fashion-dcgan", class_name="Bag", seed_a=1, seed_b=2, steps=6, truncation=1.0,
+                                api_name="/interpolate_seeds")
+    assert pixels(strip).shape[1] > 6 * 28 * 4
+    plot, figures = client.predict(model="fashion-ebgan", api_name="/gan_diagnostics")
+    assert pixels(plot).ndim == 3 and "fid" in figures
+
+
+@pytest.mark.parametrize("change, message", [
+    (dict(class_name="Parka"), "not in the list of choices"),
+    (dict(truncation=0), "minimum"),
+    (dict(num_images=0), "minimum"),
+    (dict(num_images=65), "maximum"),
+])
+def test_sample_bad_values(client, change, message):
+    with pytest.raises(AppError, match=message):
+        client.predict(**{**SAMPLE, **change}, api_name="/sample")
+
+
+def test_steering(client):
+    walk, target, gif, note, how = client.predict(model="fashion-ebgan", class_name="Trouser", seed=2, edit="shift_x",
+                                                  alpha=6, frames=5, api_name="/steer_walk")
+    assert pixels(walk).shape == pixels(target).shape and "α from -6 to 6" in note
+    with Image.open(gif) as im:
+        assert im.format == "GIF" and im.n_frames == 8
+    pair, how = client.predict(model="fashion-ebgan", class_name="Bag", seed=2, zoom=1.5, shift_x=2, shift_y=0,
+                               brightness=0.1, rotate_2d=0, rotate_3d=0, api_name="/steer_combined")
+    assert "'zoom': 1.5" in how
+    with pytest.raises(AppError, match="alpha must be in"):
+        client.predict(model="fashion-ebgan", class_name="Bag", seed=2, edit="zoom", alpha=5, frames=5,
+                       api_name="/steer_walk")
+
+
+def test_inpaint_with_a_preset_and_a_drawn_mask(client, tmp_path, fashion_test):
+    image = (fashion_test[0][3, 0].numpy() * 255).astype(np.uint8)
+    Image.fromarray(image).resize((224, 224), Image.NEAREST).convert("RGBA").save(tmp_path / "bg.png")
+    stroke = np.zeros((224, 224, 4), np.uint8)
+    stroke[60:160, 60:160] = (255, 0, 255, 255)  # a square stroke, as the brush draws it
+    Image.fromarray(stroke).save(tmp_path / "layer.png")
+    editor = {"background": handle_file(str(tmp_path / "bg.png")), "layers": [handle_file(str(tmp_path / "layer.png"))],
+              "composite": handle_file(str(tmp_path / "bg.png")), "id": None}
+    strip, info, how = client.predict(editor=editor, preset="drawn", prior="both", steps=20, seed=0, api_name="/inpaint")
+    assert "fashion-vae prior" in info and "Telea" in info and "dB" in info
+    assert pixels(strip).shape[1] == 5 * 28 * 6  # original, masked, VAE, GAN, Telea
+    missing = int(info.split("; ")[1].split(" of")[0])
+    assert 150 < missing < 200  # the stroke covers 100/8 = 12.5 cells a side
+    strip, info, how = client.predict(editor=editor, preset="left half", prior="VAE", steps=10, seed=0,
+                                      api_name="/inpaint")
+    assert "392 of 784" in info
+    empty = {**editor, "layers": []}
+    with pytest.raises(AppError, match="no mask"):
+        client.predict(editor=empty, preset="drawn", prior="VAE", steps=10, seed=0, api_name="/inpaint")
+
+
+def test_super_resolution(client, tmp_path):
+    out = client.predict(image=None, example="photo: camera", scale=2, method="bicubic", model="fashion-sr-x2",
+                         steps=10, api_name="/super_resolve")
+    compare, result, info, how = out
+    assert pixels(result).shape == (256, 256) and "PSNR" in info
+    rgba = np.zeros((21, 17, 4), np.uint8)
+    rgba[..., 0], rgba[..., 3] = 200, 128
+    Image.fromarray(rgba).save(tmp_path / "odd.png")
+    _, result, info, _ = client.predict(image=handle_file(str(tmp_path / "odd.png")), example="photo: camera", scale=4,
+                                        method="internal", model="fashion-sr-x2", steps=10, api_name="/super_resolve")
+    with Image.open(result) as im:
+        assert im.size == (68, 84) and im.mode == "RGBA" and abs(np.asarray(im)[..., 3].astype(int) - 128).max() <= 1
+    _, result, info, _ = client.predict(image=None, example="fashion: #0 test 19: T-shirt/top", scale=4,
+                                        method="learned", model="fashion-sr-x4", steps=10, api_name="/super_resolve")
+    assert "learned" in info and "PSNR" in info
+    (tmp_path / "x.png").write_bytes(b"not a png")
+    with pytest.raises(AppError, match="not a readable image"):
+        client.predict(image=handle_file(str(tmp_path / "x.png")), example="photo: camera", scale=2, method="bicubic",
+                       model="fashion-sr-x2", steps=10, api_name="/super_resolve")
+    big = tmp_path / "big.png"
+    Image.new("L", (600, 40)).save(big)
+    with pytest.raises(AppError, match="at most 512"):
+        client.predict(image=handle_file(str(big)), example="photo: camera", scale=2, method="bicubic",
+                       model="fashion-sr-x2", steps=10, api_name="/super_resolve")

@@ -10,11 +10,11 @@ from genhub.hub import save_checkpoint
 from genhub.metrics import evaluate_autoencoder
 
 
-@pytest.mark.parametrize("recipe", ["fashion-cae", "fashion-vae"])
+@pytest.mark.parametrize("recipe", ["fashion-cae", "fashion-vae", "fashion-classifier", "fashion-ebgan"])
 def test_dry_run(recipe, capsys):
     assert train.main([recipe, "--dry-run"]) is None
     printed = json.loads(capsys.readouterr().out)
-    assert printed["recipe"] == recipe and len(printed["train_loss"]) == 1
+    assert printed["recipe"] == recipe and len(printed["train_loss"]) == 1 and printed["test"]
 
 
 def test_a_short_run_learns_and_writes_a_complete_checkpoint(tmp_path):
@@ -27,7 +27,23 @@ def test_a_short_run_learns_and_writes_a_complete_checkpoint(tmp_path):
     assert history[1] < history[0]
     figures = evaluate_autoencoder(model, test_images)
     card = train.write_card("fashion-ae-under", recipe, model, figures, history, 1.0)
-    folder = save_checkpoint(model, tmp_path / "ckpt", card, {"preview.png": train.preview(model, recipe, test_images)})
+    preview = train.preview(model, recipe, {"test_images": test_images})
+    folder = save_checkpoint(model, tmp_path / "ckpt", card, {"preview.png": preview})
     text = (folder / "README.md").read_text()
     assert f"{figures['loss']:.4g}" in text and "pipeline_tag: image-to-image" in text
     assert torch.equal(genhub.load_model(folder).encoder.weight, model.encoder.weight)
+
+
+def test_gan_training_logs_the_three_pitfalls():
+    recipe = train.replace(train.RECIPES["fashion-ebgan"], batch_size=32)
+    images = data.as_float_images(data.load_fashion_mnist("train")[0][:320])
+    labels = data.load_fashion_mnist("train")[1][:320]
+    torch.manual_seed(0)
+    model, log = train.train_gan(train.build_model(recipe), images, labels, recipe, Accelerator(cpu=True),
+                                 genhub.load_model(train.CLASSIFIER), max_steps=12)
+    assert len(log["cost_loss"]) == len(log["generator_grad_norm"]) == 12
+    assert all(n > 0 for n in log["generator_grad_norm"])
+    assert log["histogram_step"] == [0] and sum(log["class_histogram"][0]) == pytest.approx(1.0, abs=1e-3)
+    history, text = train.gan_summary(log, steps_per_epoch=6)
+    assert len(history) == 2 and "gradient norm" in text
+    assert train.diagnostics_plot(log, "test")[:8] == b"\x89PNG\r\n\x1a\n"

@@ -13,9 +13,14 @@ from safetensors import SafetensorError
 from transformers import AutoConfig, AutoModel, PreTrainedModel
 
 from .autoencoder import Autoencoder, AutoencoderConfig, AutoencoderOutput
+from .classifier import Classifier, ClassifierConfig, ClassifierOutput
+from .ebgan import EBGAN, EBGANConfig, GANLossOutput
+from .super_resolution import SuperResolution, SuperResolutionConfig, SuperResolutionOutput
 from .vae import VAE, VAEConfig, VAEOutput
+from .walks import Walks, WalksConfig
 
-FAMILIES = ((AutoencoderConfig, Autoencoder), (VAEConfig, VAE))
+FAMILIES = ((AutoencoderConfig, Autoencoder), (VAEConfig, VAE), (ClassifierConfig, Classifier), (EBGANConfig, EBGAN),
+            (SuperResolutionConfig, SuperResolution), (WalksConfig, Walks))
 for _config_class, _model_class in FAMILIES:
     AutoConfig.register(_config_class.model_type, _config_class, exist_ok=True)
     AutoModel.register(_config_class, _model_class, exist_ok=True)
@@ -51,7 +56,7 @@ def load_model(name_or_path: str | Path, **kwargs) -> PreTrainedModel:
     except RuntimeError as err:
         raise CheckpointError(f"{source}: weights do not fit the architecture in config.json ({err})") from err
     except OSError as err:
-        raise CheckpointError(f"{source}: not a complete checkpoint folder or known repo id ({err})") from err
+        raise CheckpointError(f"{source}: not a loadable checkpoint folder or repo id: {err}") from err
     problems = {k: v for k, v in info.items() if k != "error_msgs" and v} | (
         {"error_msgs": info["error_msgs"]} if info.get("error_msgs") else {}
     )
@@ -61,6 +66,7 @@ def load_model(name_or_path: str | Path, **kwargs) -> PreTrainedModel:
 
 
 __all__ = [
-    "VAE", "Autoencoder", "AutoencoderConfig", "AutoencoderOutput", "CheckpointError", "VAEConfig",
-    "VAEOutput", "load_model", "resolve_checkpoint", "CHECKPOINTS_DIR",
+    "EBGAN", "Classifier", "ClassifierConfig", "ClassifierOutput", "EBGANConfig", "GANLossOutput", "VAE", "Autoencoder", "AutoencoderConfig", "AutoencoderOutput", "CheckpointError", "VAEConfig",
+    "VAEOutput", "load_model", "SuperResolution", "SuperResolutionConfig", "SuperResolutionOutput", "Walks",
+    "WalksConfig", "resolve_checkpoint", "CHECKPOINTS_DIR",
 ]

@@ -1,6 +1,14 @@
 """Inference-only, task-named functions over loaded genhub models (genhub's "pipelines")."""
 
+from .inpainting import inpaint, inpaint_baseline
 from .reconstruction import reconstruct
-from .sampling import interpolate, latent_traversal, sample
+from .sampling import (
+    class_ids_from_names, interpolate, interpolate_seeds, latent_traversal, one_hot_from_names, sample,
+    truncated_noise_sample,
+)
+from .super_resolution import super_resolve
 
-__all__ = ["interpolate", "latent_traversal", "reconstruct", "sample"]
+__all__ = [
+    "class_ids_from_names", "inpaint", "inpaint_baseline", "interpolate", "interpolate_seeds", "latent_traversal", "one_hot_from_names",
+    "reconstruct", "sample", "super_resolve", "truncated_noise_sample",
+]

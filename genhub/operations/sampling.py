@@ -1,6 +1,7 @@
-"""Sampling and latent-space walks for models with a decoder from z (the VAE now, GANs later).
+"""Sampling and latent-space walks for models with a decoder from z: the VAE and the class-conditional GANs.
 
-    sample:       z ~ N(0, I) (seeded), x = Dec(z)
+    sample:       z ~ N(0, I) (seeded; for GANs truncated: truncation * N(0, 1) cut to [-2, 2]), x = G(z, y) or Dec(z)
+    seed walk:    x_t = G((1 - t) z_a + t z_b, y), z_a and z_b drawn from two seeds
     interpolate:  latent  x_t = Dec((1 - t) E(z_a) + t E(z_b))   beside   pixel  x_t = (1 - t) x_a + t x_b
     traversal:    x_ij = Dec(E(z) + a_i e_p + b_j e_q)  over a grid of offsets on two latent dimensions
 """
@@ -10,7 +11,8 @@ from __future__ import annotations
 import torch
 
 from ..images import validate_images
-from ..models import VAE
+from ..models import EBGAN, VAE
+from ..models.ebgan import class_ids, truncated_normal
 
 MAX_IMAGES = 256  # largest batch one call produces
 MAX_STEPS = 32  # largest number of interpolation / traversal steps
@@ -27,12 +29,53 @@ def _check_count(name: str, value: int, low: int, high: int) -> int:
     return value
 
 
+def truncated_noise_sample(batch_size: int = 1, dim_z: int = 64, truncation: float = 1.0,
+                           seed: int | None = None) -> torch.Tensor:
+    """BigGAN's vocabulary: (batch_size, dim_z) of truncation * N(0, 1) truncated to [-2, 2], so every
+    value lies within +-2 * truncation; the same seed gives the same noise."""
+    _check_count("batch_size", batch_size, 1, MAX_IMAGES)
+    _check_count("dim_z", dim_z, 1, 4096)
+    generator = torch.Generator().manual_seed(seed) if seed is not None else None
+    return truncated_normal((batch_size, dim_z), truncation, generator)
+
+
+def class_ids_from_names(names: list[str] | str, model) -> torch.Tensor:
+    """Class ids (N,) for class names of a class-conditional model (case-insensitive)."""
+    _require_gan(model)
+    return class_ids([names] if isinstance(names, str) else names, model.config.class_names, model.config.num_classes)
+
+
+def one_hot_from_names(names: list[str] | str, model) -> torch.Tensor:
+    """BigGAN's vocabulary: one-hot vectors (N, num_classes) for class names; unknown names raise ValueError."""
+    return torch.nn.functional.one_hot(class_ids_from_names(names, model), model.config.num_classes).float()
+
+
+def _require_gan(model) -> None:
+    if not isinstance(model, EBGAN):
+        raise ValueError(f"this operation needs a class-conditional GAN, got {type(model).__name__}")
+
+
 @torch.no_grad()
-def sample(model, num_images: int = 16, generator: torch.Generator | None = None) -> torch.Tensor:
-    """num_images decoded from z ~ N(0, I): (N, C, H, W) in [0, 1]."""
-    _require_vae(model)
+def sample(model, num_images: int = 16, class_labels=None, truncation: float = 1.0,
+           generator: torch.Generator | None = None) -> torch.Tensor:
+    """num_images from a VAE (z ~ N(0, I)) or a GAN (truncated z, the given or random classes): (N, C, H, W) in [0, 1]."""
     _check_count("num_images", num_images, 1, MAX_IMAGES)
+    if isinstance(model, EBGAN):
+        return model.generate(num_images, class_labels=class_labels, truncation=truncation, generator=generator)
+    _require_vae(model)
     return model.generate(num_images, generator=generator)
+
+
+@torch.no_grad()
+def interpolate_seeds(model, seed_a: int, seed_b: int, steps: int = 8, class_label=0,
+                      truncation: float = 1.0) -> torch.Tensor:
+    """A strip (steps, C, H, W) from the GAN sample of seed_a to that of seed_b, linearly in z, one class."""
+    _require_gan(model)
+    _check_count("steps", steps, 2, MAX_STEPS)
+    d = model.config.latent_dim
+    z_a, z_b = (truncated_noise_sample(1, d, truncation, seed) for seed in (seed_a, seed_b))
+    t = torch.linspace(0, 1, steps).view(-1, 1)  # (steps, 1)
+    return model.generate(latents=(1 - t) * z_a + t * z_b, class_labels=[class_label])
 
 
 @torch.no_grad()

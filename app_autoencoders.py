@@ -1,0 +1,55 @@
+"""The Space's tab for the autoencoder family: corrupt, encode, decode, compare."""
+
+from __future__ import annotations
+
+import html
+
+import gradio as gr
+import torch
+
+from app_shared import EXAMPLES, get_model, handler, image_input, models_of, number, recipe, resolve_seed, show, user_image
+from genhub.operations import reconstruct
+
+NOISE_TYPES = ["none", "gaussian", "masking", "salt_and_pepper"]
+AUTOENCODERS = models_of("genhub_autoencoder", "genhub_vae")
+
+
+@handler
+def reconstruct_endpoint(model: str, example: int, image, noise_type: str, noise_level: float, seed: int):
+    net = get_model(model)
+    if noise_type not in NOISE_TYPES:
+        raise ValueError(f"noise_type must be one of {NOISE_TYPES}, got {noise_type!r}")
+    level = number("noise_level", noise_level, 0.0, 1.0)
+    used_seed = resolve_seed(seed)
+    x, source = user_image(image, example)
+    out = reconstruct(net, x, noise_type, level, torch.Generator().manual_seed(used_seed))
+    kind = "BCE" if net.config.reconstruction_loss == "bce" else "½‖x − x̂‖²"
+    info = (f"Input: {html.escape(source)}. Reconstruction error vs the clean input: **{out['loss'][0]:.1f}** "
+            f"({kind}, nats/image), PSNR **{out['psnr'][0]:.2f} dB**. Seed used: **{used_seed}**.")
+    params = dict(model=model, example=example, noise_type=noise_type, noise_level=level, seed=used_seed)
+    code = (f"import genhub, torch\nfrom genhub.operations import reconstruct\nm = genhub.load_model({model!r})\n"
+            f"out = reconstruct(m, images, {noise_type!r}, {level}, torch.Generator().manual_seed({used_seed}))")
+    return show(x), show(out["corrupted"]), show(out["reconstruction"]), info, recipe("/reconstruct", model, params, code)
+
+
+def create_tab():
+    with gr.Tab("Autoencoders"):
+        gr.Markdown("h = f(W_h x̃ + b_h), x̂ = g(W_x h + b_x): pick a model, a test image or your own "
+                    "(upload, or draw dark strokes on the light canvas; a light background is inverted to match the data), corrupt it with x̃ ~ p(x̃ | x), and compare.")
+        with gr.Row():
+            with gr.Column():
+                model = gr.Dropdown(AUTOENCODERS, value="fashion-dae" if "fashion-dae" in AUTOENCODERS else AUTOENCODERS[0], label="model")
+                example = gr.Slider(0, len(EXAMPLES) - 1, value=0, step=1, label="test image (# in the example set)")
+                image = image_input("or your own image (upload, or draw dark on light)")
+                noise = gr.Radio(NOISE_TYPES, value="gaussian", label="noise p(x̃ | x)")
+                level = gr.Slider(0, 1, value=0.5, step=0.05, label="noise level (std or fraction of pixels)")
+                seed = gr.Number(0, precision=0, label="seed (−1 = random)")
+                run = gr.Button("Reconstruct", variant="primary")
+            with gr.Column():
+                with gr.Row():
+                    outs = [gr.Image(label=l, format="png", type="pil") for l in ("input x", "corrupted x̃", "reconstruction x̂")]
+                info, how = gr.Markdown(), gr.Markdown()
+        run.click(reconstruct_endpoint, [model, example, image, noise, level, seed], [*outs, info, how],
+                  api_name="reconstruct")
+
+

@@ -1,0 +1,99 @@
+"""The Space's Sample tab: class-conditional GAN samples with truncation, seed walks, training diagnostics."""
+
+from __future__ import annotations
+
+import json
+
+import gradio as gr
+import torch
+from PIL import Image
+
+from app_shared import CHECKPOINTS_DIR, get_model, handler, models_of, number, recipe, resolve_seed, show
+from genhub.operations import interpolate_seeds, sample
+
+CLASSES = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"]
+
+
+def test_figures(name: str) -> dict:
+    log = CHECKPOINTS_DIR / name / "training_log.json"
+    return json.loads(log.read_text())["test_figures"] if log.exists() else {}
+
+
+# the default sampler is the GAN with the lowest measured classifier-FID
+GANS = sorted(models_of("genhub_ebgan"), key=lambda n: test_figures(n).get("fid", float("inf")))
+
+
+def checked_class(class_name: str):
+    if class_name == "any":
+        return None
+    if class_name not in CLASSES:
+        raise ValueError(f"class must be 'any' or one of {', '.join(CLASSES)}")
+    return class_name
+
+
+@handler
+def sample_endpoint(model: str, class_name: str, truncation: float, seed: int, num_images: int):
+    net = get_model(model)
+    label = checked_class(class_name)
+    trunc = number("truncation", truncation, 0.05, 1.0)
+    n = number("num_images", num_images, 1, 64, integer=True)
+    used_seed = resolve_seed(seed)
+    images = sample(net, n, class_labels=label, truncation=trunc, generator=torch.Generator().manual_seed(used_seed))
+    labels = "" if label is None else f", class_labels={label!r}"
+    code = (f"import genhub, torch\ngan = genhub.load_model({model!r})\n"
+            f"images = gan.generate({n}{labels}, truncation={trunc}, generator=torch.Generator().manual_seed({used_seed}))")
+    params = dict(model=model, class_name=class_name, truncation=trunc, seed=used_seed, num_images=n)
+    info = f"Seed used: **{used_seed}** · class: {class_name} · truncation {trunc} (|z| ≤ {2 * trunc:.2f})"
+    return show(images, scale=4), info, recipe("/sample", model, params, code)
+
+
+@handler
+def interpolate_seeds_endpoint(model: str, class_name: str, seed_a: int, seed_b: int, steps: int, truncation: float):
+    net = get_model(model)
+    label = checked_class(class_name) or CLASSES[0]
+    a, b = (number(n, v, 0, 2**31 - 1, integer=True) for n, v in (("seed_a", seed_a), ("seed_b", seed_b)))
+    steps, trunc = number("steps", steps, 2, 16, integer=True), number("truncation", truncation, 0.05, 1.0)
+    strip = interpolate_seeds(net, a, b, steps, class_label=label, truncation=trunc)
+    code = (f"import genhub\nfrom genhub.operations import interpolate_seeds\ngan = genhub.load_model({model!r})\n"
+            f"strip = interpolate_seeds(gan, {a}, {b}, steps={steps}, class_label={label!r}, truncation={trunc})")
+    params = dict(model=model, class_name=class_name, seed_a=a, seed_b=b, steps=steps, truncation=trunc)
+    return show(strip, ncols=steps, scale=4), recipe("/interpolate_seeds", model, params, code)
+
+
+@handler
+def diagnostics_endpoint(model: str):
+    get_model(model)  # checks the name
+    figures = test_figures(model)
+    rows = "\n".join(f"| {k} | {v:.4g} |" for k, v in figures.items())
+    with Image.open(CHECKPOINTS_DIR / model / "diagnostics.png") as im:
+        plot = im.convert("RGB")
+    return plot, f"Measured on the test set (see the model card):\n\n| figure | value |\n|---|---|\n{rows}"
+
+
+def create_tab():
+    with gr.Tab("Sample (GAN)"):
+        gr.Markdown("G(z, y) with z = truncation · N(0, 1) cut to ±2 and y a class (BigGAN-style shared class "
+                    "embedding). The default model is the one with the lowest measured classifier-FID.")
+        model = gr.Dropdown(GANS, value=GANS[0] if GANS else None, label="model")
+        with gr.Row():
+            class_name = gr.Dropdown(["any", *CLASSES], value="any", label="class")
+            truncation = gr.Slider(0.05, 1.0, value=1.0, step=0.05, label="truncation")
+            seed = gr.Number(0, precision=0, label="seed (−1 = random)")
+            num = gr.Slider(1, 64, value=16, step=1, label="number of images")
+        go = gr.Button("Sample", variant="primary")
+        out = gr.Image(label="samples", format="png", type="pil")
+        info, how = gr.Markdown(), gr.Markdown()
+        go.click(sample_endpoint, [model, class_name, truncation, seed, num], [out, info, how], api_name="sample")
+        with gr.Accordion("Interpolate between two seeds", open=False):
+            with gr.Row():
+                seed_a = gr.Number(1, precision=0, label="seed A")
+                seed_b = gr.Number(2, precision=0, label="seed B")
+                steps = gr.Slider(2, 16, value=10, step=1, label="steps")
+            walk = gr.Button("Interpolate")
+            strip, how_walk = gr.Image(label="z walk from seed A to seed B", format="png", type="pil"), gr.Markdown()
+            walk.click(interpolate_seeds_endpoint, [model, class_name, seed_a, seed_b, steps, truncation],
+                       [strip, how_walk], api_name="interpolate_seeds")
+        with gr.Accordion("Training diagnostics: vanishing gradients, mode collapse, unstable convergence", open=False):
+            show_diag = gr.Button("Show")
+            plot, figures = gr.Image(label="diagnostics", format="png", type="pil"), gr.Markdown()
+            show_diag.click(diagnostics_endpoint, [model], [plot, figures], api_name="gan_diagnostics")

@@ -1,0 +1,121 @@
+"""The Space's Inpaint tab: draw (or pick) a mask, fill it under VAE / GAN priors, compare with Telea."""
+
+from __future__ import annotations
+
+import html
+
+import gradio as gr
+import numpy as np
+import torch
+from PIL import Image
+
+from app_shared import EXAMPLES, get_model, handler, models_of, number, recipe, resolve_seed, show
+from genhub.images import from_pil, open_image
+from genhub.operations.inpainting import inpaint, inpaint_baseline
+
+PRESETS = ["drawn", "centre square", "left half", "random blocks"]
+PRIORS = ["VAE", "GAN", "both"]
+VAE_PRIOR = "fashion-vae"
+GAN_PRIORS = models_of("genhub_ebgan")
+
+
+def preset_mask(name: str, seed: int) -> torch.Tensor:
+    """(1, 1, 28, 28): the centre 14x14, the left half, or 4 random 8x8 blocks (seeded)."""
+    mask = torch.zeros(1, 1, 28, 28)
+    if name == "centre square":
+        mask[..., 7:21, 7:21] = 1
+    elif name == "left half":
+        mask[..., :, :14] = 1
+    else:
+        g = torch.Generator().manual_seed(seed)
+        for top, left in torch.randint(0, 21, (4, 2), generator=g).tolist():
+            mask[..., top:top + 8, left:left + 8] = 1
+    return mask
+
+
+def drawn_mask(value) -> torch.Tensor:
+    """The union of the strokes' alpha over the editor's layers, resized to 28x28 (a cell counts as
+    missing when strokes cover more than half of it)."""
+    layers = (value or {}).get("layers") or []
+    if not layers:
+        raise ValueError("no mask: draw over the image with the brush, or choose a preset mask")
+    union = None
+    for layer in layers:
+        alpha = np.asarray(open_image(layer).convert("RGBA"))[..., 3] > 0
+        union = alpha if union is None else union | alpha
+    cover = Image.fromarray(union.astype(np.uint8) * 255).resize((28, 28), Image.BOX)
+    return torch.from_numpy(np.asarray(cover, dtype=np.float32) / 255)[None, None]
+
+
+def image_and_mask(value, preset: str, seed: int) -> tuple[torch.Tensor, torch.Tensor, str]:
+    background = (value or {}).get("background")
+    if not background:
+        raise ValueError("no image: load a test image or upload one into the editor")
+    x, note = from_pil(open_image(background))
+    mask = drawn_mask(value) if preset == "drawn" else preset_mask(preset, seed)
+    return x, mask, note
+
+
+def hole_psnr(filled: torch.Tensor, x: torch.Tensor, mask: torch.Tensor) -> str:
+    if mask.sum() == 0:
+        return "—"
+    mse = ((filled - x) ** 2 * mask).sum() / mask.sum()
+    return f"{10 * torch.log10(1 / mse.clamp_min(1e-10)).item():.2f} dB"
+
+
+@handler
+def inpaint_endpoint(editor, preset: str, prior: str, steps: int, seed: int, progress=gr.Progress()):
+    if preset not in PRESETS or prior not in PRIORS:
+        raise ValueError(f"mask must be one of {PRESETS} and prior one of {PRIORS}")
+    steps, used_seed = number("steps", steps, 10, 1000, integer=True), resolve_seed(seed)
+    x, mask, note = image_and_mask(editor, preset, used_seed)
+    priors = {"VAE": [VAE_PRIOR], "GAN": GAN_PRIORS[:1], "both": [VAE_PRIOR, *GAN_PRIORS[:1]]}[prior]
+    results, rows = [], []
+    for i, name in enumerate(priors):
+        report = (lambda done, total, i=i: progress((i + done / total) / len(priors), desc=f"{name}: step {done}/{total}"))
+        out = inpaint(get_model(name), x, mask, steps=steps, generator=torch.Generator().manual_seed(used_seed),
+                      progress=report)
+        results.append(out["images"])
+        chosen = "" if out["class_labels"] is None else f" (class found: {get_model(name).config.class_names[out['class_labels'][0]]})"
+        rows.append(f"| {name} prior{chosen} | {hole_psnr(out['images'], x, mask)} |")
+    telea = inpaint_baseline(x, mask, "telea")
+    rows.append(f"| OpenCV Telea | {hole_psnr(telea, x, mask)} |")
+    masked = torch.where(mask.bool(), torch.full_like(x, 0.5), x)
+    strip = torch.cat([x, masked, *results, telea])
+    labels = ["original", "masked (grey = missing)", *[f"{p} prior" for p in priors], "Telea"]
+    info = (f"Input: {html.escape(note)}; {int(mask.sum())} of 784 pixels missing. Columns: {', '.join(labels)}.\n\n"
+            f"| fill | PSNR in the hole |\n|---|---|\n" + "\n".join(rows))
+    params = dict(preset=preset, prior=prior, steps=steps, seed=used_seed)
+    code = (f"import genhub, torch\nfrom genhub.operations import inpaint\nmodel = genhub.load_model({priors[0]!r})\n"
+            f"out = inpaint(model, images, mask, steps={steps}, generator=torch.Generator().manual_seed({used_seed}))")
+    return show(strip, ncols=len(strip), scale=6), info, recipe("/inpaint", priors[0], params, code)
+
+
+def load_test_image(index: int):
+    i = int(index)
+    return {"background": show(EXAMPLES[i:i + 1]), "layers": [], "composite": show(EXAMPLES[i:i + 1])}
+
+
+def create_tab():
+    with gr.Tab("Inpaint"):
+        gr.Markdown("Yeh et al. 2017: search the latent space for the code whose image agrees with the known pixels "
+                    "(weighted context loss + the prior's term), then blend the fill in (Poisson). Known pixels come "
+                    "back unchanged. Draw the missing region with the brush, or choose a preset mask.")
+        with gr.Row():
+            with gr.Column():
+                with gr.Row():
+                    example = gr.Slider(0, len(EXAMPLES) - 1, value=4, step=1, label="test image")
+                    load = gr.Button("Load test image")
+                editor = gr.ImageMask(type="filepath", image_mode="RGBA", label="image (upload or load) — draw the mask",
+                                      value=load_test_image(4), canvas_size=(224, 224),
+                                      brush=gr.Brush(colors=["#ff00ff"], default_color="#ff00ff", default_size=24))
+                preset = gr.Radio(PRESETS, value="centre square", label="mask")
+                prior = gr.Radio(PRIORS, value="both", label="prior")
+                steps = gr.Slider(10, 1000, value=200, step=10, label="optimisation steps")
+                seed = gr.Number(0, precision=0, label="seed (−1 = random)")
+                go = gr.Button("Inpaint", variant="primary")
+            with gr.Column():
+                out = gr.Image(label="original · masked · fills · Telea", format="png", type="pil")
+                info, how = gr.Markdown(), gr.Markdown()
+        load.click(load_test_image, [example], [editor], api_visibility="private")
+        go.click(inpaint_endpoint, [editor, preset, prior, steps, seed], [out, info, how], api_name="inpaint")

@@ -1,0 +1,176 @@
+"""Helpers shared by the Space's tabs: the shipped models, user inputs, errors, reproduction recipes.
+
+Every handler goes through `handler`, so bad input becomes a gr.Error saying what was wrong.
+"""
+
+from __future__ import annotations
+
+import functools
+import html
+import json
+import logging
+import math
+import secrets
+from pathlib import Path
+
+import gradio as gr
+import numpy as np
+import torch
+from PIL import Image
+
+import genhub
+from genhub.hub import weights_revision
+from genhub.images import MAX_UPLOAD_SIDE, UPLOAD_FORMATS, from_pil, grid, open_image
+from genhub.models import CHECKPOINTS_DIR
+
+log = logging.getLogger("genhub.app")
+ASSETS = Path(__file__).resolve().parent / "assets"
+SPACE_URL = "http://127.0.0.1:7860/"  # where the app runs locally; on the Hub, the Space id
+SCALE = 8  # 28x28 images are shown 8x larger, nearest neighbour
+
+
+def discover_models() -> dict[str, str]:
+    """Shipped checkpoint name -> model_type, from checkpoints/*/config.json."""
+    found = {}
+    for config in sorted(CHECKPOINTS_DIR.glob("*/config.json")):
+        found[config.parent.name] = json.loads(config.read_text()).get("model_type", "")
+    return found
+
+
+MODELS = discover_models()
+
+
+def models_of(*model_types: str) -> list[str]:
+    return [name for name, kind in MODELS.items() if kind in model_types]
+
+
+def figure_to_image(fig) -> Image.Image:
+    """A matplotlib figure as a PIL image (closed afterwards)."""
+    import matplotlib.pyplot as plt
+
+    fig.canvas.draw()
+    image = Image.fromarray(np.asarray(fig.canvas.buffer_rgba())).convert("RGB")
+    plt.close(fig)
+    return image
+
+
+@functools.lru_cache(maxsize=None)
+def get_model(name: str):
+    if name not in MODELS:
+        raise ValueError(f"unknown model {name!r}; available: {', '.join(MODELS)}")
+    return genhub.load_model(CHECKPOINTS_DIR / name)
+
+
+def load_examples() -> tuple[torch.Tensor, list[str]]:
+    """The shipped Fashion-MNIST test examples (assets/): images (N, 1, 28, 28) and their captions."""
+    meta = json.loads((ASSETS / "fashion_mnist_test_examples.json").read_text())
+    sheet = torch.from_numpy(np.asarray(Image.open(ASSETS / "fashion_mnist_test_examples.png"), dtype=np.float32) / 255)
+    k, t = meta["per_class"], meta["tile"]
+    images = sheet.view(-1, t, k, t).permute(0, 2, 1, 3).reshape(-1, 1, t, t)  # (classes * k, 1, 28, 28)
+    names = [f"#{i} test {idx}: {meta['classes'][lab]}" for i, (idx, lab) in
+             enumerate(zip(meta["test_indices"], meta["labels"]))]
+    return images, names
+
+
+EXAMPLES, EXAMPLE_NAMES = load_examples()
+
+
+def handler(fn):
+    """Turn bad input into a gr.Error with the (escaped) reason; never show a stack trace."""
+    @functools.wraps(fn)
+    def wrapped(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except gr.Error:
+            raise
+        except (ValueError, TypeError, OSError) as err:
+            raise gr.Error(html.escape(str(err))) from err
+        except Exception as err:
+            log.exception("internal error in %s", fn.__name__)
+            raise gr.Error(f"internal error ({type(err).__name__}); the request was not completed") from err
+    return wrapped
+
+
+def number(name: str, value, low: float, high: float, integer: bool = False):
+    """A slider/number value checked for type, NaN and range (the API can send anything)."""
+    if value is None or isinstance(value, bool) or not isinstance(value, (int, float)) or math.isnan(value):
+        raise ValueError(f"{name} must be a number in [{low}, {high}], got {value!r}")
+    if not low <= value <= high:
+        raise ValueError(f"{name} must be in [{low}, {high}], got {value}")
+    if integer and value != int(value):
+        raise ValueError(f"{name} must be a whole number, got {value}")
+    return int(value) if integer else float(value)
+
+
+def resolve_seed(seed) -> int:
+    """-1 means a fresh random seed; the seed actually used is returned and shown."""
+    seed = number("seed", seed, -1, 2**31 - 1, integer=True)
+    return secrets.randbelow(2**31) if seed == -1 else seed
+
+
+def unreadable_upload(err: Exception) -> gr.Error:
+    return gr.Error(f"the uploaded file is not a readable image (accepted: {', '.join(UPLOAD_FORMATS)}, "
+                    f"at most {MAX_UPLOAD_SIDE} pixels a side)")
+
+
+class ImageInput(gr.ImageEditor):
+    """gr.ImageEditor (upload or draw) whose unreadable uploads become a clear gr.Error, not a stack trace."""
+
+    is_template = True  # rendered by the ImageEditor front end
+
+    def preprocess(self, payload):
+        try:
+            return super().preprocess(payload)
+        except (OSError, ValueError, Image.DecompressionBombError) as err:
+            raise unreadable_upload(err) from err
+
+
+class ImageUpload(gr.Image):
+    """gr.Image whose unreadable uploads become a clear gr.Error."""
+
+    is_template = True  # rendered by the Image front end
+
+    def preprocess(self, payload):
+        try:
+            return super().preprocess(payload)
+        except (OSError, ValueError, Image.DecompressionBombError) as err:
+            raise unreadable_upload(err) from err
+
+
+def image_input(label: str) -> ImageInput:
+    return ImageInput(type="filepath", label=label, canvas_size=(280, 280),
+                      brush=gr.Brush(colors=["#000000"], default_color="#000000", default_size=20))
+
+
+def user_image(editor_value, example_index) -> tuple[torch.Tensor, str]:
+    """The image to work on: an upload/drawing if given, else the chosen test example. Returns (1, 1, 28, 28)."""
+    index = number("example", example_index, 0, len(EXAMPLES) - 1, integer=True)
+    composite = editor_value.get("composite") if isinstance(editor_value, dict) else editor_value
+    if composite:
+        pil = open_image(composite)
+        extrema = pil.convert("L").getextrema()
+        if extrema[0] != extrema[1]:  # a blank canvas (one flat colour) is no input
+            tensor, note = from_pil(pil)
+            return tensor, f"your image ({note})"
+        return EXAMPLES[index:index + 1], f"{EXAMPLE_NAMES[index]} (your image was blank)"
+    return EXAMPLES[index:index + 1], EXAMPLE_NAMES[index]
+
+
+def show(images: torch.Tensor, ncols: int | None = None, scale: int = SCALE) -> Image.Image:
+    return grid(images, ncols=ncols, scale=scale, pad=1 if images.shape[0] > 1 else 0)
+
+
+@functools.lru_cache(maxsize=None)
+def revision_of(model: str) -> str:
+    return weights_revision(CHECKPOINTS_DIR / model)
+
+
+def recipe(api_name: str, model: str, params: dict, python: str) -> str:
+    """Markdown that reproduces an output: model and revision, parameters, the gradio_client call, Python."""
+    args = ", ".join(f"{k}={v!r}" for k, v in params.items())
+    used = f"model `{model}` (weights sha256 `{revision_of(model)}`)" if model else "no model"
+    return (f"**Reproduce** — {used}, parameters `{args}`\n\n"
+            f"```python\nfrom gradio_client import Client\nClient({SPACE_URL!r}).predict({args}, api_name={api_name!r})\n```\n"
+            f"```python\n{python}\n```")
+
+

@@ -1,0 +1,109 @@
+"""The Space's Super-resolution tab: internal (single-image), learned (Fashion-MNIST) and bicubic, side by side."""
+
+from __future__ import annotations
+
+import html
+
+import gradio as gr
+import numpy as np
+import torch
+from PIL import Image
+
+from app_shared import EXAMPLE_NAMES, EXAMPLES, ImageUpload, get_model, handler, models_of, number, recipe
+from genhub.images import open_image
+from genhub.metrics import psnr, ssim
+from genhub.models.super_resolution import bicubic
+from genhub.operations.super_resolution import MAX_INPUT_SIDE, METHODS, super_resolve
+
+PHOTOS = ("camera", "astronaut", "coffee", "chelsea", "rocket", "moon")  # bundled with scikit-image
+SR_MODELS = models_of("genhub_super_resolution")
+
+
+def example_choices() -> list[str]:
+    return [f"photo: {p}" for p in PHOTOS] + [f"fashion: {name}" for name in EXAMPLE_NAMES[::10]]
+
+
+def load_example(choice: str) -> torch.Tensor:
+    """The chosen example at full resolution, (1, C, H, W) in [0, 1]; photos are centre-cropped to 256x256."""
+    if choice.startswith("photo: ") and choice[7:] in PHOTOS:
+        import skimage.data
+
+        array = getattr(skimage.data, choice[7:])()
+        x = torch.from_numpy(array).float().div(255)
+        x = x[None, None] if x.ndim == 2 else x.permute(2, 0, 1)[None]
+        top, left = (x.shape[2] - 256) // 2, (x.shape[3] - 256) // 2
+        return x[:, :, top:top + 256, left:left + 256]
+    if choice.startswith("fashion: ") and choice[9:] in EXAMPLE_NAMES:
+        i = EXAMPLE_NAMES.index(choice[9:])
+        return EXAMPLES[i:i + 1]
+    raise ValueError(f"unknown example {choice!r}")
+
+
+def upload_tensor(path: str) -> torch.Tensor:
+    pil = open_image(path)
+    mode = "RGBA" if "A" in pil.getbands() else "L" if pil.mode in ("L", "1", "I", "I;16", "F") else "RGB"
+    array = np.asarray(pil.convert(mode), dtype=np.float32) / 255
+    x = torch.from_numpy(array)
+    return x[None, None] if x.ndim == 2 else x.permute(2, 0, 1)[None]
+
+
+def to_image(x: torch.Tensor, scale: int = 1) -> Image.Image:
+    array = (x[0].clamp(0, 1) * 255).round().byte().permute(1, 2, 0).numpy()
+    image = Image.fromarray(array[..., 0] if array.shape[2] == 1 else array)
+    return image.resize((image.width * scale, image.height * scale), Image.NEAREST) if scale > 1 else image
+
+
+@handler
+def super_resolve_endpoint(image, example: str, scale: int, method: str, model: str, steps: int,
+                           progress=gr.Progress()):
+    scale = number("scale", scale, 2, 4, integer=True)
+    if scale not in (2, 4) or method not in METHODS:
+        raise ValueError(f"scale must be 2 or 4 and method one of {', '.join(METHODS)}")
+    steps = number("steps", steps, 10, 2000, integer=True)
+    if image:  # an upload is upscaled as it is: no ground truth
+        low, truth, source = upload_tensor(image), None, "your image"
+    else:  # an example is first downscaled by the factor, so the original is the ground truth
+        truth = load_example(example)
+        truth = truth[:, :, : truth.shape[2] // scale * scale, : truth.shape[3] // scale * scale]
+        low, source = bicubic(truth, (truth.shape[2] // scale, truth.shape[3] // scale)), html.escape(example)
+    net = None
+    if method == "learned":
+        candidates = [m for m in SR_MODELS if get_model(m).config.scale == scale]
+        net = get_model(model) if model in candidates else get_model(candidates[0]) if candidates else None
+    progress(0, desc="training on the image itself" if method == "internal" else "upscaling")
+    out = super_resolve(low, scale, method, model=net, steps=steps,
+                        progress=lambda done, total: progress(done / total, desc=f"internal training step {done}/{total}"))
+    base = super_resolve(low, scale, "bicubic")
+    zoom = 8 if out.shape[2] <= 56 else 1  # enlarge tiny Fashion-MNIST results for the eye
+    info = f"Input: {source}, {low.shape[3]}x{low.shape[2]} → {out.shape[3]}x{out.shape[2]} ({method})."
+    if truth is not None:
+        info += (f"\n\n| | PSNR (dB) | SSIM |\n|---|---|---|\n| {method} | {psnr(out, truth).item():.2f} | "
+                 f"{ssim(out, truth).item():.4f} |\n| bicubic | {psnr(base, truth).item():.2f} | {ssim(base, truth).item():.4f} |")
+    params = dict(example=example, scale=scale, method=method, model=model, steps=steps)
+    code = (f"from genhub.operations import super_resolve\n"
+            f"high = super_resolve(low, scale={scale}, method={method!r}, steps={steps})  # low: (N, C, H, W) in [0, 1]")
+    return ((to_image(base, zoom), to_image(out, zoom)), to_image(out), info,
+            recipe("/super_resolve", model if net is not None else "", params, code))
+
+
+def create_tab():
+    with gr.Tab("Super-resolution"):
+        gr.Markdown("**Internal** (Glasner 2009 / ZSSR): a small CNN learns from the image itself, at test time. "
+                    "**Learned** (srez): trained on Fashion-MNIST. **Bicubic**: the baseline. Examples are first "
+                    f"downscaled by the factor so PSNR/SSIM can be measured; uploads (≤ {MAX_INPUT_SIDE} px a side) "
+                    "are upscaled as they are.")
+        with gr.Row():
+            with gr.Column():
+                image = ImageUpload(type="filepath", label="upload (optional)", image_mode=None, sources=["upload", "clipboard"])
+                example = gr.Dropdown(example_choices(), value="photo: camera", label="or an example")
+                scale = gr.Radio([2, 4], value=2, label="factor")
+                method = gr.Radio(list(METHODS), value="internal", label="method")
+                model = gr.Dropdown(SR_MODELS, value=SR_MODELS[0] if SR_MODELS else None, label="learned model")
+                steps = gr.Slider(10, 2000, value=300, step=10, label="internal training steps")
+                go = gr.Button("Super-resolve", variant="primary")
+            with gr.Column():
+                compare = gr.ImageSlider(label="bicubic ↔ result", type="pil", format="png")
+                result = gr.Image(label="result (download)", type="pil", format="png")
+                info, how = gr.Markdown(), gr.Markdown()
+        go.click(super_resolve_endpoint, [image, example, scale, method, model, steps], [compare, result, info, how],
+                 api_name="super_resolve")

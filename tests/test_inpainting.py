@@ -1,0 +1,79 @@
+import pytest
+import torch
+
+import genhub
+from genhub.models.vae import VAE, VAEConfig
+from genhub.operations.inpainting import binary_mask, context_weights, inpaint, inpaint_baseline, poisson_blend
+
+
+@pytest.fixture(scope="module")
+def tiny_vae():
+    torch.manual_seed(0)
+    return VAE(VAEConfig(latent_dim=4, hidden_channels=(4, 8), hidden_size=16)).eval()
+
+
+def centre_mask(n=1):
+    mask = torch.zeros(n, 1, 28, 28)
+    mask[..., 7:21, 7:21] = 1
+    return mask
+
+
+def test_known_pixels_are_bit_identical(tiny_vae, fashion_batch):
+    x = fashion_batch[:3]
+    mask = centre_mask(3)
+    for out in (inpaint(tiny_vae, x, mask, steps=5, generator=torch.Generator().manual_seed(0))["images"],
+                *(inpaint_baseline(x, mask, m) for m in ("telea", "navier_stokes", "mean"))):
+        known = mask.expand_as(x) == 0
+        assert torch.equal(out[known], x[known])
+        assert not torch.equal(out, x)
+
+
+def test_empty_mask_returns_the_input(tiny_vae, fashion_batch):
+    out = inpaint(tiny_vae, fashion_batch[:2], torch.zeros(2, 1, 28, 28))
+    assert torch.equal(out["images"], fashion_batch[:2])
+
+
+def test_full_mask_gives_a_sample(tiny_vae, fashion_batch):
+    out = inpaint(tiny_vae, fashion_batch[:1], torch.ones(1, 1, 28, 28), steps=5)["images"]
+    assert out.shape == (1, 1, 28, 28) and torch.isfinite(out).all() and 0 <= out.min() and out.max() <= 1
+
+
+def test_masks_are_checked_and_soft_masks_thresholded(fashion_batch):
+    x = fashion_batch[:1]
+    with pytest.raises(ValueError, match="does not match"):
+        binary_mask(torch.zeros(1, 1, 14, 14), x)
+    with pytest.raises(ValueError, match=r"\(N, 1, H, W\)"):
+        binary_mask(torch.zeros(28, 28), x)
+    soft = torch.linspace(0, 1, 28 * 28).view(1, 1, 28, 28)  # anti-aliased edges
+    assert set(binary_mask(soft, x).unique().tolist()) == {0.0, 1.0}
+    assert binary_mask(soft, x).sum() == (soft > 0.5).sum()
+
+
+def test_context_weights_follow_yeh():
+    mask = centre_mask()
+    w = context_weights(mask)
+    assert (w[mask.bool()] == 0).all()
+    assert w[0, 0, 6, 14] > w[0, 0, 2, 14] == pytest.approx(0.1)  # next to the hole > far away (the floor)
+
+
+def test_poisson_blend_keeps_the_fills_gradients_and_the_border():
+    images = torch.full((1, 1, 12, 12), 0.5)
+    mask = torch.zeros(1, 1, 12, 12)
+    mask[..., 4:8, 4:8] = 1
+    fill = torch.full_like(images, 0.9)  # flat fill, brighter than the surroundings
+    out = poisson_blend(fill, images, mask, iterations=2000)
+    assert torch.allclose(out, images, atol=1e-3)  # a flat fill takes the border's level: no seam
+
+
+@pytest.mark.slow
+def test_shipped_priors_beat_the_mean_fill(fashion_test):
+    x = fashion_test[0][:24]
+    mask = centre_mask(24)
+
+    def hole_mse(out):
+        return ((out - x) ** 2 * mask).sum() / mask.sum()
+
+    mean = hole_mse(inpaint_baseline(x, mask, "mean"))
+    for name in ("fashion-vae", "fashion-ebgan"):
+        out = inpaint(genhub.load_model(name), x, mask, steps=100, generator=torch.Generator().manual_seed(0))
+        assert hole_mse(out["images"]) < 0.8 * mean, name
