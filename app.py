@@ -9,6 +9,7 @@ from __future__ import annotations
 import gradio as gr
 
 import app_autoencoders
+import app_captions
 import app_gan
 import app_inpainting
 import app_steering
@@ -25,6 +26,7 @@ with gr.Blocks(title="genhub") as demo:
     app_autoencoders.create_tab()
     app_vae.create_tab()
     app_inpainting.create_tab()
+    app_captions.create_tab()
     app_super_resolution.create_tab()
 demo.queue(default_concurrency_limit=2, max_size=32)
 

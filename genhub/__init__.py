@@ -5,11 +5,13 @@ Importing genhub registers every family with transformers' AutoConfig/AutoModel.
 
 from .models import (
     EBGAN, VAE, Autoencoder, AutoencoderConfig, AutoencoderOutput, CheckpointError, Classifier, ClassifierConfig,
-    EBGANConfig, SuperResolution, SuperResolutionConfig, VAEConfig, VAEOutput, Walks, WalksConfig, load_model,
+    EBGANConfig, SuperResolution, SuperResolutionConfig, TextGAN, TextGANConfig, VAEConfig, VAEOutput, Walks,
+    WalksConfig, load_model,
 )
 
 __all__ = [
     "EBGAN", "Classifier", "ClassifierConfig", "EBGANConfig", "VAE", "Autoencoder", "AutoencoderConfig", "AutoencoderOutput", "CheckpointError", "VAEConfig",
-    "VAEOutput", "load_model", "SuperResolution", "SuperResolutionConfig", "Walks", "WalksConfig",
+    "VAEOutput", "load_model", "SuperResolution", "SuperResolutionConfig", "Walks", "WalksConfig", "TextGAN",
+    "TextGANConfig",
 ]
 __version__ = "0.1.0"

@@ -81,6 +81,79 @@ def as_float_images(images: torch.Tensor) -> torch.Tensor:
     return images.unsqueeze(1).float().div(255.0)
 
 
+# ---- captioned colour set (caption-to-image) ------------------------------------------------------------
+
+PALETTE = {  # colour name -> RGB in [0, 1]; hues far apart so a colour is recognisable at any brightness
+    "red": (1.0, 0.15, 0.15), "orange": (1.0, 0.55, 0.0), "yellow": (1.0, 0.95, 0.1), "green": (0.15, 0.8, 0.2),
+    "cyan": (0.1, 0.85, 0.9), "blue": (0.15, 0.3, 1.0), "purple": (0.6, 0.2, 0.9), "pink": (1.0, 0.45, 0.75),
+    "white": (0.95, 0.95, 0.95),
+}
+COLOUR_WORDS = {  # synonyms used in captions
+    "red": ["red", "crimson", "scarlet"], "orange": ["orange", "tangerine"], "yellow": ["yellow", "golden", "lemon"],
+    "green": ["green", "emerald"], "cyan": ["cyan", "turquoise", "aqua"], "blue": ["blue", "navy", "cobalt"],
+    "purple": ["purple", "violet"], "pink": ["pink", "rose"], "white": ["white", "ivory", "snow-white"],
+}
+ITEM_WORDS = [  # per Fashion-MNIST class: (singular phrases, plural phrases)
+    (["t-shirt", "tee", "top"], ["t-shirts", "tees"]),
+    (["pair of trousers", "pair of pants"], ["trousers", "pants", "jeans"]),
+    (["pullover", "sweater", "jumper"], ["pullovers", "sweaters"]),
+    (["dress", "gown"], ["dresses"]),
+    (["coat", "jacket"], ["coats", "jackets"]),
+    (["sandal"], ["sandals"]),
+    (["shirt", "blouse"], ["shirts"]),
+    (["sneaker", "trainer"], ["sneakers", "trainers"]),
+    (["bag", "handbag", "purse"], ["bags"]),
+    (["ankle boot", "boot"], ["ankle boots", "boots"]),
+]
+TRAIN_TEMPLATES = [  # {a}: "a"/"an", {c}: colour word, {s}: singular item, {p}: plural item
+    "{a} {c} {s}", "{c} {p}", "{a} {c} {s} on black", "{c} {p} on a black background", "a photo of {a} {c} {s}",
+    "this {s} is {c}", "{a} {s} in {c}", "{p} in {c}", "a picture of {c} {p}", "{a} {s}, {c}",
+]
+HELD_OUT_TEMPLATES = ["look at this {c} {s}", "{c}-coloured {p}", "an image showing {a} {c} {s}"]
+HELD_OUT_PAIRS = {("green", 3), ("yellow", 4), ("purple", 7), ("orange", 8), ("pink", 1)}  # (colour, class)
+
+
+def colourise(images: torch.Tensor, colours: torch.Tensor) -> torch.Tensor:
+    """Grey items (N, 1, H, W) in [0, 1] x palette colours (N, 3) -> (N, 3, H, W): the grey level scales the colour."""
+    return images * colours[:, :, None, None]
+
+
+def caption(label: int, colour: str, template: str, rng: np.random.Generator) -> str:
+    singular, plural = ITEM_WORDS[label]
+    s, p, c = rng.choice(singular), rng.choice(plural), rng.choice(COLOUR_WORDS[colour])
+    following = c if "{a} {c}" in template else s  # the word the article stands before
+    article = "an" if following[0] in "aeiou" else "a"
+    return template.format(a=article, c=c, s=s, p=p)
+
+
+def load_captioned(split: str = "train", phrasing: str = "seen", pairs: str = "seen", seed: int = 0,
+                   limit: int | None = None) -> dict:
+    """Fashion-MNIST items colourised with a palette colour and captioned from class and colour.
+
+    phrasing: "seen" (TRAIN_TEMPLATES) or "held_out" (HELD_OUT_TEMPLATES, never used in training);
+    pairs: "seen" (colour x class pairs outside HELD_OUT_PAIRS) or "held_out" (only those pairs).
+    Returns images (N, 3, 28, 28) in [0, 1], captions, labels (N,) and colour ids (N,) into PALETTE.
+    """
+    if phrasing not in ("seen", "held_out") or pairs not in ("seen", "held_out"):
+        raise ValueError("phrasing and pairs must each be 'seen' or 'held_out'")
+    grey, labels = load_fashion_mnist(split)
+    if limit is not None:
+        grey, labels = grey[:limit], labels[:limit]
+    rng = np.random.default_rng(seed)
+    names = list(PALETTE)
+    allowed = [[i for i, n in enumerate(names) if ((n, c) in HELD_OUT_PAIRS) == (pairs == "held_out")]
+               for c in range(len(FASHION_CLASSES))]
+    keep = [i for i, label in enumerate(labels.tolist()) if allowed[label]]
+    grey, labels = grey[keep], labels[keep]
+    colours = torch.tensor([int(rng.choice(allowed[label])) for label in labels.tolist()])
+    templates = TRAIN_TEMPLATES if phrasing == "seen" else HELD_OUT_TEMPLATES
+    captions = [caption(label, names[c], str(rng.choice(templates)), rng)
+                for label, c in zip(labels.tolist(), colours.tolist())]
+    rgb = torch.tensor([PALETTE[n] for n in names])[colours]
+    return {"images": colourise(as_float_images(grey), rgb), "captions": captions, "labels": labels,
+            "colours": colours}
+
+
 def write_examples(folder: str | Path, per_class: int = 10) -> Path:
     """Write the app's example images: the first `per_class` test images of each class as one PNG
     (row = class, 28x28 tiles, no padding) and their labels/indices as JSON. app.py reads only these."""

@@ -7,6 +7,7 @@ for BCE and the ELBO).
 from __future__ import annotations
 
 import torch
+import torch.nn.functional as F
 
 from .models.autoencoder import NOISE_TYPES, corrupt, reconstruction_loss
 
@@ -233,3 +234,47 @@ def evaluate_walks(model, walks, classifier=None, num_images: int = 200) -> dict
     """steerability for every edit at the alphas of walk_alphas_for; keys "edit @ alpha"."""
     return {f"{edit} @ {alpha:.3g}": steerability(model, walks, edit, alpha, classifier, num_images)
             for edit in walks.config.edits for alpha in walk_alphas_for(edit)}
+
+
+def grey_of(images: torch.Tensor) -> torch.Tensor:
+    """Colourised items (N, 3, H, W) -> their grey level (N, 1, H, W): the largest channel (palette colours
+    peak at 1 in some channel)."""
+    return images.max(1, keepdim=True).values
+
+
+def dominant_colour(images: torch.Tensor, palette: torch.Tensor) -> torch.Tensor:
+    """Index into palette (K, 3) of each image's colour: the intensity-weighted mean RGB of its brightest
+    30% of pixels, matched by direction (cosine), so brightness does not matter."""
+    grey = grey_of(images).flatten(1)  # (N, H * W)
+    top = grey >= grey.quantile(0.7, dim=1, keepdim=True)
+    weights = (grey * top)[:, None, :]  # (N, 1, H * W)
+    mean = (images.flatten(2) * weights).sum(2) / weights.sum(2).clamp_min(1e-8)  # (N, 3)
+    return (F.normalize(mean, dim=1) @ F.normalize(palette, dim=1).t()).argmax(1)
+
+
+@torch.no_grad()
+def evaluate_text_gan(model, classifier, sets: dict, palette: torch.Tensor, real_by_class: dict, seed: int = 0):
+    """Per evaluation set {name: (captions, labels, colours)}: the classifier's accuracy on the requested class,
+    colour accuracy from the pixels, mean per-class classifier-FID against real test items of the class, and
+    R-precision (R = 1, 99 random other captions of the set) in the joint embedding."""
+    generator = torch.Generator().manual_seed(seed)
+    figures = {}
+    for name, (captions, labels, colours) in sets.items():
+        images = torch.cat([model.generate(captions[i:i + 200], generator=generator) for i in range(0, len(captions), 200)])
+        grey = grey_of(images)
+        fids = [frechet_distance(features_of(classifier, real_by_class[c]), features_of(classifier, grey[labels == c]))
+                for c in labels.unique().tolist() if int((labels == c).sum()) >= 20]
+        text = torch.cat([model.encode_text(captions[i:i + 500]) for i in range(0, len(captions), 500)])
+        picture = model.encode_image(images)
+        hits = []
+        for i in range(len(captions)):
+            others = torch.randint(len(captions) - 1, (99,), generator=generator)
+            others = others + (others >= i).long()  # 99 other captions
+            scores = picture[i] @ torch.cat([text[i:i + 1], text[others]]).t()
+            hits.append(bool(scores.argmax() == 0))
+        figures[name] = {
+            "class_accuracy": float((classifier.predict(grey) == labels).float().mean()),
+            "colour_accuracy": float((dominant_colour(images, palette) == colours).float().mean()),
+            "per_class_fid": sum(fids) / max(1, len(fids)), "r_precision": sum(hits) / len(hits), "captions": len(captions),
+        }
+    return figures

@@ -26,7 +26,7 @@ from .hub import make_card, save_checkpoint, weights_revision
 from .images import grid, png_bytes
 from .metrics import (
     class_histogram, evaluate_autoencoder, evaluate_classifier, evaluate_gan, evaluate_super_resolution, evaluate_vae,
-    evaluate_walks,
+    evaluate_text_gan, evaluate_walks,
 )
 from .models import (
     CHECKPOINTS_DIR, EBGAN, VAE, Autoencoder, AutoencoderConfig, Classifier, ClassifierConfig, EBGANConfig, VAEConfig,
@@ -35,12 +35,13 @@ from .models import (
 from .models.autoencoder import corrupt
 from .models.super_resolution import PatchDiscriminator, SuperResolution, SuperResolutionConfig, bicubic
 from .models.ebgan import truncated_normal
+from .models.text_gan import TextGAN, TextGANConfig, vocabulary
 from .models.walks import EDIT_RANGES, Walks, WalksConfig, edit_images
 
 
 @dataclass
 class Recipe:
-    family: str  # "autoencoder", "vae", "classifier", "gan", "super_resolution" or "walks"
+    family: str  # "autoencoder", "vae", "classifier", "gan", "super_resolution", "walks" or "text_gan"
     description: str  # one line for the card
     config: dict  # architecture and objective (the model's config)
     epochs: int = 20
@@ -50,6 +51,7 @@ class Recipe:
     compare_with: list[str] = field(default_factory=list)  # checkpoints whose test figures the card quotes
     notes: str = ""  # what the card should say about reading the figures
     betas: tuple[float, float] = (0.9, 0.999)  # Adam's betas (GANs use DCGAN's 0.5)
+    warmup_epochs: int = 0  # text GAN: epochs of joint-embedding training before the GAN
 
 
 RECIPES = {
@@ -84,16 +86,21 @@ RECIPES = {
     **{f"fashion-sr-x{scale}{'-gan' if adv else ''}": Recipe(
         "super_resolution", f"x{scale} super-resolution ({28 // scale}x{28 // scale} -> 28x28), residual CNN over "
         f"bicubic, L1 loss{' + adversarial term (weight 2, srez)' if adv else ' only'}",
-        dict(scale=scale, hidden_channels=32, num_layers=5, adversarial_weight=2.0 if adv else 0.0), epochs=3,
+        dict(scale=scale, hidden_channels=32, num_layers=5, adversarial_weight=2.0 if adv else 0.0), epochs=2,
         compare_with=[f"fashion-sr-x{scale}{'' if adv else '-gan'}"]) for scale in (2, 4) for adv in (False, True)},
     **{f"{gan}-walks": Recipe("walks", f"linear latent walks for the six edits over the frozen `{gan}` generator "
                                         "(masked L2 to the edited image, all classes, alpha uniform over each range)",
                               {"generator_name": gan}, epochs=600, batch_size=32, learning_rate=0.01)
        for gan in ("fashion-ebgan", "fashion-dcgan")},
+    "fashion-text-gan": Recipe("text_gan", "caption-to-image GAN-INT-CLS: word-level text encoder trained first as a "
+                                           "joint image-text embedding (InfoNCE), then frozen; matching-aware "
+                                           "discriminator; interpolated text embeddings for the generator",
+                               {}, epochs=5, batch_size=128, learning_rate=2e-4, betas=(0.5, 0.999), warmup_epochs=2),
 }
 FAMILY_CLASSES = {"autoencoder": (AutoencoderConfig, Autoencoder), "vae": (VAEConfig, VAE),
                   "classifier": (ClassifierConfig, Classifier), "gan": (EBGANConfig, EBGAN),
-                  "super_resolution": (SuperResolutionConfig, SuperResolution), "walks": (WalksConfig, Walks)}
+                  "super_resolution": (SuperResolutionConfig, SuperResolution), "walks": (WalksConfig, Walks),
+                  "text_gan": (TextGANConfig, TextGAN)}
 CLASSIFIER = "fashion-classifier"  # the evaluation classifier GAN recipes are measured with
 DIAGNOSTIC_EVERY = 100  # steps between class-histogram checks of GAN samples
 
@@ -172,6 +179,70 @@ def train_super_resolution(model, images: torch.Tensor, recipe: Recipe, accelera
         if max_steps is not None and step >= max_steps:
             break
     return accelerator.unwrap_model(model).eval().cpu(), history
+
+
+def train_text_gan(captioned: dict, recipe: Recipe, accelerator: Accelerator, max_steps=None):
+    """(0) joint embedding (text encoder + image encoder, InfoNCE, 10% word dropout so [UNK] means 'unknown'),
+    then with the text encoder frozen: (1) update the discriminator (GAN-CLS), (2) update the generator (GAN-INT)."""
+    model = TextGAN(TextGANConfig(vocab=vocabulary(captioned["captions"])))
+    tokens = model.tokenizer(captioned["captions"], padding="max_length", truncation=True, return_tensors="pt")
+    loader = DataLoader(TensorDataset(captioned["images"], tokens["input_ids"], tokens["attention_mask"]),
+                        batch_size=recipe.batch_size, shuffle=True, drop_last=True,
+                        generator=torch.Generator().manual_seed(recipe.seed))
+    text_params = [*model.text_encoder.parameters(), *model.image_encoder.parameters()]
+    opt_text = torch.optim.Adam(text_params, lr=1e-3)
+    opt_disc = torch.optim.Adam([*model.discriminator.parameters(), *model.logit.parameters(),
+                                 *model.text_projection.parameters()], lr=recipe.learning_rate, betas=recipe.betas)
+    opt_gen = torch.optim.Adam(model.generator.parameters(), lr=recipe.learning_rate, betas=recipe.betas)
+    model, opt_text, opt_disc, opt_gen, loader = accelerator.prepare(model, opt_text, opt_disc, opt_gen, loader)
+    net, noise = accelerator.unwrap_model(model), torch.Generator(device=accelerator.device).manual_seed(recipe.seed)
+    history, step = [], 0
+    for epoch in range(recipe.warmup_epochs + recipe.epochs):
+        warmup = epoch < recipe.warmup_epochs
+        totals = []
+        for x, ids, mask in tqdm(loader, desc=f"{'embedding' if warmup else 'GAN'} epoch {epoch + 1}",
+                                 disable=not accelerator.is_local_main_process):
+            if warmup:  # (0) the joint embedding
+                drop = (torch.rand(ids.shape, generator=noise, device=ids.device) < 0.1) & mask.bool()
+                loss = net.contrastive_loss(x, ids.masked_fill(drop, 1), mask)
+                opt_text.zero_grad(set_to_none=True)
+                accelerator.backward(loss)
+                opt_text.step()
+                totals.append(loss.item())
+            else:
+                with torch.no_grad():
+                    text = net.text_encoder(ids, mask)
+                    beta = torch.rand(len(x), 1, generator=noise, device=x.device)
+                    mixed = F.normalize(beta * text + (1 - beta) * text.roll(1, 0), dim=1)
+                z = torch.randn(2 * len(x), net.config.latent_dim, generator=noise, device=x.device)
+                fake, fake_mixed = model(z[: len(x)], text), model(z[len(x):], mixed)
+                d_loss = net.discriminator_loss(x, fake, text, text.roll(1, 0))  # (1)
+                opt_disc.zero_grad(set_to_none=True)
+                accelerator.backward(d_loss)
+                opt_disc.step()
+                g_loss = net.generator_loss(fake, text, fake_mixed, mixed)  # (2)
+                opt_gen.zero_grad(set_to_none=True)
+                accelerator.backward(g_loss)
+                opt_gen.step()
+                totals.append(g_loss.item())
+            step += 1
+            if max_steps is not None and step >= max_steps:
+                break
+        history.append(sum(totals) / len(totals))
+        if max_steps is not None and step >= max_steps:
+            break
+    return net.eval().cpu(), history
+
+
+def text_gan_eval_sets(split: str = "test", limit: int | None = None) -> dict:
+    """Seen phrasings and pairs, held-out phrasings, held-out colour x class pairs: (captions, labels, colours)."""
+    sets = {}
+    for name, phrasing, pairs in (("seen", "seen", "seen"), ("held_out_phrasing", "held_out", "seen"),
+                                  ("held_out_pairs", "seen", "held_out")):
+        d = data.load_captioned(split, phrasing, pairs, seed=1, limit=limit)
+        n = min(2000, len(d["captions"]))
+        sets[name] = (d["captions"][:n], d["labels"][:n], d["colours"][:n])
+    return sets
 
 
 def random_alpha(edit: str, generator: torch.Generator) -> float:
@@ -343,6 +414,11 @@ def preview(model, recipe: Recipe, split: dict) -> bytes:
             images = split["test_images"][:2000]
             predicted = model.eval().predict(images)
             rows = torch.cat([images[predicted == c][:12] for c in range(model.config.num_classes)])
+        elif recipe.family == "text_gan":
+            captions = [f"a {c} {item}" for c in ("red", "blue", "yellow", "white")
+                        for item in ("dress", "sneaker", "bag")]
+            rows = model.generate(captions, num_images_per_caption=6, generator=generator)
+            return png_bytes(grid(rows, ncols=12, scale=3))
         elif recipe.family == "walks":
             gan = load_model(recipe.config["generator_name"])
             z, y = gan.sample_inputs(1, "Sneaker", None, 1.0, generator)
@@ -388,6 +464,14 @@ CARD_TEXT = {  # family -> (how to read the figures, how to use it, pipeline tag
               'from genhub.operations import steer\ngan = genhub.load_model("{generator}")  # its walks load with it\n'
               'images = steer(gan, "zoom", 1.5, class_labels="Sneaker", generator=torch.Generator().manual_seed(0))',
               "unconditional-image-generation"),
+    "text_gan": ("Per evaluation set (captions of Fashion-MNIST test items, colourised): `class_accuracy`, the "
+                 "evaluation classifier on the generated items' grey level vs the requested class; `colour_accuracy`, "
+                 "the dominant colour from the pixels vs the requested palette colour; `per_class_fid`, classifier-FID "
+                 "against real test items of the class, averaged over classes; `r_precision`, the true caption ranked "
+                 "first among 100 in the joint embedding. `held_out_phrasing` uses templates never seen in training "
+                 "(unknown words become [UNK]); `held_out_pairs` asks for colour x class pairs never seen in training.",
+                 'txt = genhub.load_model("{name}")\nimages = txt.generate(["a red dress"], num_images_per_caption=4,\n'
+                 '                      generator=torch.Generator().manual_seed(0))', "text-to-image"),
     "super_resolution": ("PSNR (dB) and SSIM over the 10,000 test images, each downscaled by the factor (antialiased "
                          "bicubic) and restored, against the original; `*_bicubic`: bicubic upscaling, the baseline. "
                          "Preview rows: bicubic, this model, original.",
@@ -397,7 +481,11 @@ CARD_TEXT = {  # family -> (how to read the figures, how to use it, pipeline tag
 }
 
 
-DATA_TEXT = {"walks": "No data: the walks are trained on the frozen generator's own samples (random z and classes), "
+DATA_TEXT = {"text_gan": "Fashion-MNIST train items colourised with one of 9 palette colours (`genhub.data.PALETTE`: "
+                         "the grey level scales the colour, on black) and captioned from class and colour with 10 "
+                         "templates and synonyms; 3 more templates and 5 colour x class pairs "
+                         "(`HELD_OUT_PAIRS`) never appear in training. Figures on the test items.",
+             "walks": "No data: the walks are trained on the frozen generator's own samples (random z and classes), "
                       "with the edits of `genhub.models.walks` as targets."}
 
 
@@ -409,7 +497,8 @@ def write_card(name: str, recipe: Recipe, model, figures: dict, history: list[fl
         if log.exists():
             rows[other] = json.loads(log.read_text())["test_figures"]
     meaning, use, kind = CARD_TEXT[recipe.family]
-    table = walks_table(figures) if recipe.family == "walks" else figures_table(rows)
+    table = (walks_table(figures) if recipe.family == "walks" else figures_table(figures) if recipe.family == "text_gan"
+             else figures_table(rows))
     unit = f"{recipe.epochs} steps over all edits" if recipe.family == "walks" else f"{len(history)} epochs"
     sections = {
         "Use": f"```python\nimport genhub, torch\n{use.format(name=name, generator=recipe.config.get('generator_name'))}\n```",
@@ -456,12 +545,26 @@ def evaluate(model, recipe: Recipe, split: dict, num_samples: int = 10000) -> di
         return evaluate_classifier(model, split["test_images"], split["test_labels"])
     if recipe.family == "super_resolution":
         return evaluate_super_resolution(model, split["test_images"])
+    if recipe.family == "text_gan":
+        limit = None if len(split["test_images"]) > 1000 else 2000
+        real = {c: split["test_images"][split["test_labels"] == c] for c in range(10)}
+        palette = torch.tensor(list(data.PALETTE.values()))
+        return evaluate_text_gan(model, load_model(CLASSIFIER), text_gan_eval_sets("test", limit), palette, real)
     if recipe.family == "walks":
         return evaluate_walks(load_model(recipe.config["generator_name"]), model, load_model(CLASSIFIER),
                               num_images=200 if len(split["test_images"]) > 1000 else 20)
     return evaluate_gan(model, load_model(CLASSIFIER), split["test_images"], split["test_labels"],
                         split["train_images"][:len(split["test_images"])], num_samples=num_samples,
                         pr_samples=min(5000, num_samples))
+
+
+def tokenizer_files(model) -> dict[str, bytes]:
+    """The text GAN's tokenizer as files beside the weights, so AutoTokenizer loads it from the folder too."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as folder:
+        model.tokenizer.save_pretrained(folder)
+        return {p.name: p.read_bytes() for p in Path(folder).iterdir() if p.is_file()}
 
 
 def load_split(dry_run: bool = False) -> dict:
@@ -514,6 +617,11 @@ def main(argv: list[str] | None = None) -> Path | None:
         steps_per_epoch = len(split["train_images"]) // recipe.batch_size
         history, diagnostics = gan_summary(steps, steps_per_epoch)
         extras["diagnostics.png"] = diagnostics_plot(steps, f"{args.recipe}: training diagnostics")
+    elif recipe.family == "text_gan":
+        captioned = data.load_captioned("train", limit=64 if args.dry_run else None)
+        model, history = train_text_gan(captioned, replace(recipe, warmup_epochs=1 if args.dry_run else recipe.warmup_epochs),
+                                        accelerator, max_steps)
+        extras |= tokenizer_files(model)
     elif recipe.family == "walks":
         model, history = train_walks(load_model(recipe.config["generator_name"]), recipe, max_steps)
         history = [sum(history[i:i + 100]) / len(history[i:i + 100]) for i in range(0, len(history), 100)]

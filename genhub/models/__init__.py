@@ -16,11 +16,12 @@ from .autoencoder import Autoencoder, AutoencoderConfig, AutoencoderOutput
 from .classifier import Classifier, ClassifierConfig, ClassifierOutput
 from .ebgan import EBGAN, EBGANConfig, GANLossOutput
 from .super_resolution import SuperResolution, SuperResolutionConfig, SuperResolutionOutput
+from .text_gan import TextGAN, TextGANConfig
 from .vae import VAE, VAEConfig, VAEOutput
 from .walks import Walks, WalksConfig
 
 FAMILIES = ((AutoencoderConfig, Autoencoder), (VAEConfig, VAE), (ClassifierConfig, Classifier), (EBGANConfig, EBGAN),
-            (SuperResolutionConfig, SuperResolution), (WalksConfig, Walks))
+            (SuperResolutionConfig, SuperResolution), (WalksConfig, Walks), (TextGANConfig, TextGAN))
 for _config_class, _model_class in FAMILIES:
     AutoConfig.register(_config_class.model_type, _config_class, exist_ok=True)
     AutoModel.register(_config_class, _model_class, exist_ok=True)
@@ -68,5 +69,5 @@ def load_model(name_or_path: str | Path, **kwargs) -> PreTrainedModel:
 __all__ = [
     "EBGAN", "Classifier", "ClassifierConfig", "ClassifierOutput", "EBGANConfig", "GANLossOutput", "VAE", "Autoencoder", "AutoencoderConfig", "AutoencoderOutput", "CheckpointError", "VAEConfig",
     "VAEOutput", "load_model", "SuperResolution", "SuperResolutionConfig", "SuperResolutionOutput", "Walks",
-    "WalksConfig", "resolve_checkpoint", "CHECKPOINTS_DIR",
+    "WalksConfig", "TextGAN", "TextGANConfig", "resolve_checkpoint", "CHECKPOINTS_DIR",
 ]

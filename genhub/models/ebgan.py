@@ -23,7 +23,7 @@ from torch import nn
 from transformers import PretrainedConfig, PreTrainedModel
 from transformers.utils import ModelOutput
 
-from .layers import ConvDecoder, ConvEncoder
+from .layers import ConditionalGenerator, ConvDecoder, ConvEncoder
 
 OBJECTIVES = ("energy", "nonsaturating")
 MAX_BATCH = 1024  # largest number of images one generate() call makes
@@ -115,41 +115,17 @@ def soft_lookup(embedding: nn.Embedding, labels: torch.Tensor) -> torch.Tensor:
     return embedding(labels) if labels.ndim == 1 else labels @ embedding.weight
 
 
-class ConditionalBatchNorm2d(nn.Module):
-    """BatchNorm without its own affine; gain and bias are linear in the conditioning vector."""
-
-    def __init__(self, channels: int, cond_dim: int):
-        super().__init__()
-        self.norm = nn.BatchNorm2d(channels, affine=False)
-        self.gain = nn.Linear(cond_dim, channels)
-        self.bias = nn.Linear(cond_dim, channels)
-
-    def forward(self, h: torch.Tensor, cond: torch.Tensor) -> torch.Tensor:
-        return self.norm(h) * (1 + self.gain(cond))[:, :, None, None] + self.bias(cond)[:, :, None, None]
-
-
-class Generator(nn.Module):
-    """G(z, y): (N, latent_dim), (N,) -> (N, C, 28, 28) in [-1, 1]."""
+class Generator(ConditionalGenerator):
+    """G(z, y): (N, latent_dim), (N,) -> (N, C, 28, 28) in [-1, 1]; z and the shared class embedding
+    condition every block."""
 
     def __init__(self, config: EBGANConfig):
-        super().__init__()
-        c7, c14 = config.generator_channels
-        cond = config.latent_dim + config.class_embed_dim  # BigGAN: [z, shared embedding] conditions every block
-        self.c7 = c7
+        super().__init__(config.latent_dim + config.class_embed_dim, tuple(config.generator_channels), config.num_channels)
         self.class_embedding = nn.Embedding(config.num_classes, config.class_embed_dim)
-        self.project = nn.Linear(cond, c7 * 49)
-        self.norm7 = ConditionalBatchNorm2d(c7, cond)
-        self.up14 = nn.ConvTranspose2d(c7, c14, 4, stride=2, padding=1)  # -> (N, c14, 14, 14)
-        self.norm14 = ConditionalBatchNorm2d(c14, cond)
-        self.up28 = nn.ConvTranspose2d(c14, config.num_channels, 4, stride=2, padding=1)  # -> (N, C, 28, 28)
 
     def forward(self, latents: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
         """labels: class ids (N,), or class weights (N, num_classes) that mix the class embeddings."""
-        cond = torch.cat([latents, soft_lookup(self.class_embedding, labels)], dim=1)  # (N, cond)
-        h = self.project(cond).view(-1, self.c7, 7, 7)  # (N, c7 * 49) -> (N, c7, 7, 7)
-        h = F.relu(self.norm7(h, cond))
-        h = F.relu(self.norm14(self.up14(h), cond))
-        return torch.tanh(self.up28(h))
+        return super().forward(torch.cat([latents, soft_lookup(self.class_embedding, labels)], dim=1))
 
 
 class CostNetwork(nn.Module):

@@ -1,0 +1,84 @@
+"""The Space's Caption tab: caption to image with the text-conditioned GAN (GAN-INT-CLS, Reed 2016)."""
+
+from __future__ import annotations
+
+import html
+
+import gradio as gr
+import torch
+
+from app_shared import get_model, handler, models_of, number, recipe, resolve_seed, show
+
+TEXT_GANS = models_of("genhub_text_gan")
+EXAMPLES = ["a red dress", "crimson boots", "a pair of blue trousers", "navy pants on black", "a yellow handbag",
+            "white sneakers", "look at this green dress", "a photo of a purple t-shirt"]
+
+
+def model_or_error(model: str):
+    if model not in TEXT_GANS:
+        raise ValueError(f"unknown caption model {model!r}; available: {', '.join(TEXT_GANS)}")
+    return get_model(model)
+
+
+def unknown_note(net, captions: list[str]) -> str:
+    unknown = sorted({w for c in captions for w in net.unknown_words(c)})
+    return f" Words the model never saw (ignored): {html.escape(', '.join(unknown))}." if unknown else ""
+
+
+@handler
+def caption_endpoint(model: str, caption: str, num_images: int, seed: int):
+    net = model_or_error(model)
+    n, used_seed = number("num_images", num_images, 1, 32, integer=True), resolve_seed(seed)
+    images = net.generate([caption], num_images_per_caption=n, generator=torch.Generator().manual_seed(used_seed))
+    note = f"Seed used: **{used_seed}**.{unknown_note(net, [caption])}"
+    code = (f"import genhub, torch\ntxt = genhub.load_model({model!r})\nimages = txt.generate([{caption!r}], "
+            f"num_images_per_caption={n}, generator=torch.Generator().manual_seed({used_seed}))")
+    params = dict(model=model, caption=caption, num_images=n, seed=used_seed)
+    return show(images, scale=4), note, recipe("/caption", model, params, code)
+
+
+@handler
+def caption_walk_endpoint(model: str, caption_a: str, caption_b: str, steps: int, seed: int):
+    net = model_or_error(model)
+    steps, used_seed = number("steps", steps, 2, 16, integer=True), resolve_seed(seed)
+    ends = net.encode_text([caption_a, caption_b])  # (2, d)
+    t = torch.linspace(0, 1, steps)[:, None]
+    text = torch.nn.functional.normalize((1 - t) * ends[:1] + t * ends[1:], dim=1)  # GAN-INT's interpolation
+    z = torch.randn(1, net.config.latent_dim, generator=torch.Generator().manual_seed(used_seed)).repeat(steps, 1)
+    walk = net.generate(None, text_embeddings=text, latents=z)
+    # style and content: the same z (columns) under each caption (rows)
+    zs = torch.randn(6, net.config.latent_dim, generator=torch.Generator().manual_seed(used_seed + 1))
+    grid = torch.cat([net.generate([c], num_images_per_caption=6, latents=zs) for c in (caption_a, caption_b)])
+    note = f"Seed used: **{used_seed}**.{unknown_note(net, [caption_a, caption_b])}"
+    params = dict(model=model, caption_a=caption_a, caption_b=caption_b, steps=steps, seed=used_seed)
+    code = (f"import genhub, torch\ntxt = genhub.load_model({model!r})\nends = txt.encode_text([{caption_a!r}, {caption_b!r}])\n"
+            f"# interpolate ends, then txt.generate(None, text_embeddings=..., latents=...)")
+    return (show(walk, ncols=steps, scale=4), show(grid, ncols=6, scale=4), note,
+            recipe("/caption_walk", model, params, code))
+
+
+def create_tab():
+    with gr.Tab("Caption to image"):
+        gr.Markdown("Reed et al. 2016 (GAN-INT-CLS): a text encoder φ(t), trained first as a joint image–text "
+                    "embedding, conditions the generator; the discriminator judges image *and* caption. Colours: red, "
+                    "orange, yellow, green, cyan, blue, purple, pink, white; items: the 10 Fashion-MNIST classes.")
+        model = gr.Dropdown(TEXT_GANS, value=TEXT_GANS[0] if TEXT_GANS else None, label="model")
+        with gr.Row():
+            caption = gr.Textbox("a red dress", label="caption", max_lines=1)
+            num = gr.Slider(1, 32, value=8, step=1, label="number of images")
+            seed = gr.Number(0, precision=0, label="seed (−1 = random)")
+        gr.Examples(EXAMPLES, [caption])
+        go = gr.Button("Generate", variant="primary")
+        out, note, how = gr.Image(label="images", format="png", type="pil"), gr.Markdown(), gr.Markdown()
+        go.click(caption_endpoint, [model, caption, num, seed], [out, note, how], api_name="caption")
+        with gr.Accordion("Interpolate between two captions; same z, different captions", open=False):
+            with gr.Row():
+                a = gr.Textbox("a red dress", label="caption A", max_lines=1)
+                b = gr.Textbox("a blue coat", label="caption B", max_lines=1)
+                steps = gr.Slider(2, 16, value=9, step=1, label="steps")
+            walk_go = gr.Button("Interpolate")
+            walk = gr.Image(label="from A to B (same z)", format="png", type="pil")
+            grid = gr.Image(label="style vs content: columns share z, rows share the caption", format="png", type="pil")
+            walk_note, walk_how = gr.Markdown(), gr.Markdown()
+            walk_go.click(caption_walk_endpoint, [model, a, b, steps, seed], [walk, grid, walk_note, walk_how],
+                          api_name="caption_walk")
