@@ -38,7 +38,7 @@ def create_tab():
                     "(upload, or draw dark strokes on the light canvas; a light background is inverted to match the data), corrupt it with x̃ ~ p(x̃ | x), and compare.")
         with gr.Row():
             with gr.Column():
-                model = gr.Dropdown(AUTOENCODERS, value="fashion-dae" if "fashion-dae" in AUTOENCODERS else AUTOENCODERS[0], label="model")
+                model = gr.Dropdown(AUTOENCODERS, value="fashion-dae" if "fashion-dae" in AUTOENCODERS else (AUTOENCODERS or [None])[0], label="model")
                 example = gr.Slider(0, len(EXAMPLES) - 1, value=0, step=1, label="test image (# in the example set)")
                 image = image_input("or your own image (upload, or draw dark on light)")
                 noise = gr.Radio(NOISE_TYPES, value="gaussian", label="noise p(x̃ | x)")

@@ -98,7 +98,7 @@ def create_tab():
     with gr.Tab("VAE"):
         gr.Markdown("Encoder x ↦ (E(z), log V(z)), z = E + √V·ε, decoder z ↦ x̂; "
                     "loss = reconstruction + β/2 Σᵢ (V − log V − 1 + E²)ᵢ.")
-        model = gr.Dropdown(VAES, value="fashion-vae" if "fashion-vae" in VAES else VAES[0], label="model")
+        model = gr.Dropdown(VAES, value="fashion-vae" if "fashion-vae" in VAES else (VAES or [None])[0], label="model")
         with gr.Tab("Sample z ~ N(0, I)"):
             with gr.Row():
                 n = gr.Slider(1, 64, value=16, step=1, label="number of images")

@@ -73,7 +73,7 @@ RECIPES = {
                                 dict(hidden_size=64, tied_weights=False), compare_with=["fashion-ae-under"]),
     "fashion-vae": Recipe("vae", "convolutional VAE, d = 16, beta = 1", dict(latent_dim=16, beta=1.0), epochs=30),
     "fashion-beta-vae": Recipe("vae", "convolutional beta-VAE, d = 16, beta = 4", dict(latent_dim=16, beta=4.0),
-                               epochs=20, compare_with=["fashion-vae"]),
+                               epochs=15, compare_with=["fashion-vae"]),
     "fashion-classifier": Recipe("classifier", "evaluation classifier (4 conv layers, 128-d features)", {}, epochs=8),
     "fashion-ebgan": Recipe("gan", "class-conditional energy-based GAN (autoencoder cost, margin m = 30, pulling-away "
                                    "term 0.1)", dict(objective="energy", margin=30.0, pull_away_weight=0.1),
