@@ -44,7 +44,7 @@ def drawn_mask(value) -> torch.Tensor:
         alpha = np.asarray(open_image(layer).convert("RGBA"))[..., 3] > 0
         union = alpha if union is None else union | alpha
     cover = Image.fromarray(union.astype(np.uint8) * 255).resize((28, 28), Image.BOX)
-    return torch.from_numpy(np.asarray(cover, dtype=np.float32) / 255)[None, None]
+    return (torch.from_numpy(np.asarray(cover, dtype=np.float32) / 255) > 0.5).float()[None, None]
 
 
 def image_and_mask(value, preset: str, seed: int) -> tuple[torch.Tensor, torch.Tensor, str]:

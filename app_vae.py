@@ -58,7 +58,10 @@ def vae_encode_endpoint(model: str, example: int, image):
         x_hat = net.decode(mean)
     rows = "\n".join(f"| {i} | {m:+.3f} | {v:.4f} |" for i, (m, v) in enumerate(zip(mean[0], logvar[0].exp())))
     table = f"Input: {html.escape(source)}\n\n| i | E(z)_i | V(z)_i |\n|---|---|---|\n{rows}"
-    return show(x), show(x_hat), moments_plot(mean[0], logvar[0]), table
+    code = (f"import genhub\nvae = genhub.load_model({model!r})\n"
+            f"mean, logvar = vae.encode(images)  # (N, {net.config.latent_dim}) each; V(z) = logvar.exp()")
+    how = recipe("/vae_encode", model, dict(model=model, example=int(example)), code)
+    return show(x), show(x_hat), moments_plot(mean[0], logvar[0]), table + "\n\n" + how
 
 
 @handler

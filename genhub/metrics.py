@@ -255,26 +255,36 @@ def dominant_colour(images: torch.Tensor, palette: torch.Tensor) -> torch.Tensor
 @torch.no_grad()
 def evaluate_text_gan(model, classifier, sets: dict, palette: torch.Tensor, real_by_class: dict, seed: int = 0):
     """Per evaluation set {name: (captions, labels, colours)}: the classifier's accuracy on the requested class,
-    colour accuracy from the pixels, mean per-class classifier-FID against real test items of the class, and
-    R-precision (R = 1, 99 random other captions of the set) in the joint embedding."""
+    colour accuracy from the pixels, mean per-class classifier-FID against real test items of the class (and
+    its floor: two disjoint sets of real items of the same sizes), and R-precision in the joint embedding
+    (R = 1 among the true caption and 99 random others of the set; a hit when the top caption asks for the
+    same class and colour, since captions repeat their content in other words)."""
     generator = torch.Generator().manual_seed(seed)
     figures = {}
     for name, (captions, labels, colours) in sets.items():
         images = torch.cat([model.generate(captions[i:i + 200], generator=generator) for i in range(0, len(captions), 200)])
         grey = grey_of(images)
-        fids = [frechet_distance(features_of(classifier, real_by_class[c]), features_of(classifier, grey[labels == c]))
-                for c in labels.unique().tolist() if int((labels == c).sum()) >= 20]
+        fids, floors = [], []
+        for c in labels.unique().tolist():
+            n = int((labels == c).sum())
+            if n < 20:
+                continue
+            real = features_of(classifier, real_by_class[c])
+            fids.append(frechet_distance(real[:n], features_of(classifier, grey[labels == c])))
+            floors.append(frechet_distance(real[:n], real[n:2 * n]) if len(real) >= 2 * n else float("nan"))
         text = torch.cat([model.encode_text(captions[i:i + 500]) for i in range(0, len(captions), 500)])
         picture = model.encode_image(images)
         hits = []
         for i in range(len(captions)):
             others = torch.randint(len(captions) - 1, (99,), generator=generator)
             others = others + (others >= i).long()  # 99 other captions
-            scores = picture[i] @ torch.cat([text[i:i + 1], text[others]]).t()
-            hits.append(bool(scores.argmax() == 0))
+            candidates = torch.cat([torch.tensor([i]), others])
+            top = candidates[(picture[i] @ text[candidates].t()).argmax()]
+            hits.append(bool(labels[top] == labels[i] and colours[top] == colours[i]))
         figures[name] = {
             "class_accuracy": float((classifier.predict(grey) == labels).float().mean()),
             "colour_accuracy": float((dominant_colour(images, palette) == colours).float().mean()),
-            "per_class_fid": sum(fids) / max(1, len(fids)), "r_precision": sum(hits) / len(hits), "captions": len(captions),
+            "per_class_fid": sum(fids) / max(1, len(fids)), "per_class_fid_floor": sum(floors) / max(1, len(floors)),
+            "r_precision": sum(hits) / len(hits), "captions": len(captions),
         }
     return figures

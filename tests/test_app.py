@@ -188,8 +188,7 @@ def test_inpaint_with_a_preset_and_a_drawn_mask(client, tmp_path, fashion_test):
     strip, info, how = client.predict(editor=editor, preset="drawn", prior="both", steps=20, seed=0, api_name="/inpaint")
     assert "fashion-vae prior" in info and "Telea" in info and "dB" in info
     assert pixels(strip).shape[1] == 5 * 28 * 6  # original, masked, VAE, GAN, Telea
-    missing = int(info.split("; ")[1].split(" of")[0])
-    assert 150 < missing < 200  # the stroke covers 100/8 = 12.5 cells a side
+    assert "; 144 of 784 pixels missing" in info  # the stroke covers cells 8..19 fully (7 and 20 only in part)
     strip, info, how = client.predict(editor=editor, preset="left half", prior="VAE", steps=10, seed=0,
                                       api_name="/inpaint")
     assert "392 of 784" in info
@@ -222,3 +221,23 @@ def test_super_resolution(client, tmp_path):
     with pytest.raises(AppError, match="at most 512"):
         client.predict(image=handle_file(str(big)), example="photo: camera", scale=2, method="bicubic",
                        model="fashion-sr-x2", steps=10, api_name="/super_resolve")
+
+
+def test_captions(client):
+    grid, note, how = client.predict(model="fashion-text-gan", caption="a red dress", num_images=4, seed=1,
+                                     api_name="/caption")
+    assert pixels(grid).shape[2] == 3 and "Seed used: **1**" in note
+    again = client.predict(model="fashion-text-gan", caption="a red dress", num_images=4, seed=1, api_name="/caption")
+    assert np.array_equal(pixels(grid), pixels(again[0]))
+    _, note, _ = client.predict(model="fashion-text-gan", caption="<img src=x onerror=alert(1)> zorblax dress",
+                                num_images=1, seed=1, api_name="/caption")
+    assert "<img" not in note and "zorblax" in note and "never saw" in note
+    walk, grid, note, how = client.predict(model="fashion-text-gan", caption_a="a red dress", caption_b="blue boots",
+                                           steps=5, seed=0, api_name="/caption_walk")
+    assert pixels(walk).shape[1] > 5 * 28 * 4 and pixels(grid).shape[0] > 2 * 28 * 4
+
+
+@pytest.mark.parametrize("caption, message", [("", "empty"), ("\x00\x01", "empty"), ("x" * 10000, "at most 200")])
+def test_bad_captions_are_clear_errors(client, caption, message):
+    with pytest.raises(AppError, match=message):
+        client.predict(model="fashion-text-gan", caption=caption, num_images=1, seed=1, api_name="/caption")
