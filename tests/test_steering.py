@@ -72,12 +72,15 @@ def test_steer_moves_along_the_walk_and_combines_edits():
         steer(gan, "zoom", 5.0, latents=z, walks=walks)
 
 
-@pytest.mark.parametrize("edit, alpha", [("shift_x", 6.0), ("shift_y", -6.0), ("zoom", 1.6), ("brightness", 0.3),
-                                         ("rotate_2d", 30.0)])
-def test_shipped_walks_steer_the_shipped_generator_the_right_way(edit, alpha):
-    gan = genhub.load_model("fashion-ebgan")
-    images = steer(gan, edit, alpha, class_labels=[0, 1, 7, 9], generator=torch.Generator().manual_seed(0))
+@pytest.mark.parametrize("gan", ["fashion-ebgan", "fashion-dcgan"])
+@pytest.mark.parametrize("edit, alpha", [("zoom", 0.6), ("brightness", -0.4), ("shift_x", 6.0), ("shift_y", 6.0),
+                                         ("rotate_2d", 40.0)])
+def test_shipped_walks_steer_the_shipped_generator_the_right_way(gan, edit, alpha):
+    model = genhub.load_model(gan)
+    images = steer(model, edit, alpha, class_labels=[0, 1, 7, 9], generator=torch.Generator().manual_seed(0))
     assert images.shape == (4, 1, 28, 28)  # the walks load with the generator
-    figures = steerability(gan, genhub.load_model("fashion-ebgan-walks"), edit, alpha, num_images=100)
-    assert figures["relative_l2"] < 0.95  # closer to the edit than not moving at all
-    assert figures["achieved"] * figures["target"] > 0  # and in the right direction
+    figures = steerability(model, genhub.load_model(f"{gan}-walks"), edit, alpha, num_images=100)
+    assert figures["achieved"] * figures["target"] > 0  # the walk moves the right way ...
+    if edit in ("zoom", "brightness"):  # ... and for these edits gets well towards the target
+        assert figures["relative_l2"] < 0.8
+
