@@ -54,6 +54,11 @@ class Recipe:
     warmup_epochs: int = 0  # text GAN: epochs of joint-embedding training before the GAN
 
 
+GAN_NOTE = ("Which GAN samples by default: the Space's Sample tab orders the GANs by measured classifier-FID and "
+            "defaults to the lowest (see the rows above). The two share the generator, the data, the budget and the "
+            "seed; only the cost network and its objective differ, so the comparison is like for like.")
+
+
 RECIPES = {
     "fashion-ae-under": Recipe("autoencoder", "under-complete (d = 64 < n = 784) tied autoencoder, BCE loss",
                                dict(hidden_size=64, tied_weights=True)),
@@ -78,11 +83,11 @@ RECIPES = {
     "fashion-ebgan": Recipe("gan", "class-conditional energy-based GAN (autoencoder cost, margin m = 30, pulling-away "
                                    "term 0.1)", dict(objective="energy", margin=30.0, pull_away_weight=0.1),
                             epochs=8, batch_size=128, learning_rate=2e-4, betas=(0.5, 0.999),
-                            compare_with=["fashion-dcgan"]),
+                            compare_with=["fashion-dcgan"], notes=GAN_NOTE),
     "fashion-dcgan": Recipe("gan", "class-conditional non-saturating GAN (DCGAN objective, projection "
                                    "discriminator), same generator", dict(objective="nonsaturating"),
                             epochs=8, batch_size=128, learning_rate=2e-4, betas=(0.5, 0.999),
-                            compare_with=["fashion-ebgan"]),
+                            compare_with=["fashion-ebgan"], notes=GAN_NOTE),
     **{f"fashion-sr-x{scale}{'-gan' if adv else ''}": Recipe(
         "super_resolution", f"x{scale} super-resolution ({28 // scale}x{28 // scale} -> 28x28), residual CNN over "
         f"bicubic, L1 loss{' + adversarial term (weight 2, srez)' if adv else ' only'}",
@@ -585,9 +590,9 @@ def rewrite_card(name: str, folder: Path) -> Path:
     diagnostics = gan_summary(log["steps"], log["steps_per_epoch"])[1] if "steps" in log else ""
     card = write_card(name, recipe, model, log["test_figures"], log["train_loss_per_epoch"], log["train_seconds"],
                       diagnostics)
-    extras = {"training_log.json": json.dumps(log).encode(), "preview.png": preview(model, recipe, split)}
-    if "steps" in log:
-        extras["diagnostics.png"] = (folder / "diagnostics.png").read_bytes()
+    keep = {p.name: p.read_bytes() for p in folder.iterdir()  # tokenizer files, diagnostics, ...: carried over
+            if p.is_file() and p.name not in ("README.md", "config.json", "model.safetensors")}
+    extras = keep | {"training_log.json": json.dumps(log).encode(), "preview.png": preview(model, recipe, split)}
     return save_checkpoint(model, folder, card, extras)
 
 
