@@ -107,7 +107,7 @@ def create_tab():
                 n = gr.Slider(1, 64, value=16, step=1, label="number of images")
                 seed = gr.Number(0, precision=0, label="seed (−1 = random)")
                 go = gr.Button("Sample", variant="primary")
-            out, used, how = gr.Image(label="samples", format="png", type="pil"), gr.Markdown(), gr.Markdown()
+            out, used, how = gr.Image(label="VAE samples", format="png", type="pil"), gr.Markdown(), gr.Markdown()
             go.click(vae_sample_endpoint, [model, n, seed], [out, used, how], api_name="vae_sample")
         with gr.Tab("Encode"):
             with gr.Row():

@@ -46,7 +46,7 @@ TABS = [  # tab, sub-tab, button, output label
     ("Sample (GAN)", None, "Sample", "samples"),
     ("Steer", None, "Walk", "walk G(z + α·w)"),
     ("Autoencoders", None, "Reconstruct", "reconstruction x̂"),
-    ("VAE", "Sample z ~ N(0, I)", "Sample", "samples"),
+    ("VAE", "Sample z ~ N(0, I)", "Sample", "VAE samples"),
     ("VAE", "Encode", "Encode", "latent means and standard deviations"),
     ("VAE", "Traverse two latent dimensions", "Traverse", "traversal"),
     ("VAE", "Interpolate: latent vs pixel", "Interpolate", "in pixel space: (1 − t) x_A + t x_B"),
