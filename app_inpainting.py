@@ -10,7 +10,7 @@ import torch
 from PIL import Image
 
 from app_gan import GANS
-from app_shared import EXAMPLES, get_model, handler, number, recipe, resolve_seed, show
+from app_shared import EXAMPLES, MaskInput, get_model, handler, number, recipe, resolve_seed, show
 from genhub.images import from_pil, open_image
 from genhub.operations.inpainting import inpaint, inpaint_baseline
 
@@ -107,7 +107,7 @@ def create_tab():
                 with gr.Row():
                     example = gr.Slider(0, len(EXAMPLES) - 1, value=4, step=1, label="test image")
                     load = gr.Button("Load test image")
-                editor = gr.ImageMask(type="filepath", image_mode="RGBA", label="image (upload or load) — draw the mask",
+                editor = MaskInput(type="filepath", image_mode="RGBA", label="image (upload or load) — draw the mask",
                                       value=load_test_image(4), canvas_size=(224, 224),
                                       brush=gr.Brush(colors=["#ff00ff"], default_color="#ff00ff", default_size=24))
                 preset = gr.Radio(PRESETS, value="centre square", label="mask")

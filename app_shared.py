@@ -125,6 +125,19 @@ class ImageInput(gr.ImageEditor):
             raise unreadable_upload(err) from err
 
 
+class MaskInput(gr.ImageMask):
+    """gr.ImageMask (an image to draw a mask on) whose unreadable uploads become a clear gr.Error."""
+
+    def get_block_name(self) -> str:
+        return "imageeditor"  # gr.ImageMask is itself a template of the ImageEditor front end
+
+    def preprocess(self, payload):
+        try:
+            return super().preprocess(payload)
+        except (OSError, ValueError, Image.DecompressionBombError) as err:
+            raise unreadable_upload(err) from err
+
+
 class ImageUpload(gr.Image):
     """gr.Image whose unreadable uploads become a clear gr.Error."""
 

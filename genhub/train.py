@@ -495,7 +495,7 @@ DATA_TEXT = {"text_gan": "Fashion-MNIST train items colourised with one of 9 pal
 
 
 def write_card(name: str, recipe: Recipe, model, figures: dict, history: list[float], seconds: float,
-               diagnostics: str = ""):
+               diagnostics: str = "", threads: int | None = None):
     rows = {name: figures}
     for other in recipe.compare_with:
         log = CHECKPOINTS_DIR / other / "training_log.json"
@@ -511,7 +511,7 @@ def write_card(name: str, recipe: Recipe, model, figures: dict, history: list[fl
                                                     "train images, figures on the 10,000 test images; pixels in [0, 1]."),
         "Training recipe": f"`python -m genhub.train {name}`: {recipe.description}; Adam (betas {recipe.betas}), "
                            f"learning rate {recipe.learning_rate}, batch {recipe.batch_size}, {unit}, seed {recipe.seed}; "
-                           f"{seconds / 60:.1f} min with {torch.get_num_threads()} CPU thread(s). Train loss per "
+                           f"{seconds / 60:.1f} min with {threads or torch.get_num_threads()} CPU thread(s). Train loss per "
                            f"{'100 steps' if recipe.family == 'walks' else 'epoch'}: " + ", ".join(f"{v:.3g}" for v in history),
         "Test figures (measured)": table + "\n\n" + meaning + (f"\n\n{recipe.notes}" if recipe.notes else ""),
         "Preview": "![preview](preview.png)",
@@ -581,15 +581,17 @@ def load_split(dry_run: bool = False) -> dict:
     return split
 
 
-def rewrite_card(name: str, folder: Path) -> Path:
-    """Re-evaluate a saved checkpoint on the test split and rewrite its card and log (weights unchanged)."""
+def rewrite_card(name: str, folder: Path, reuse_figures: bool = False) -> Path:
+    """Rewrite a saved checkpoint's card and log (weights unchanged), re-evaluating on the test split
+    unless reuse_figures."""
     recipe, model = RECIPES[name], load_model(folder)
     log = json.loads((folder / "training_log.json").read_text())
     split = load_split()
-    log["test_figures"] = evaluate(model, recipe, split)
+    if not reuse_figures:
+        log["test_figures"] = evaluate(model, recipe, split)
     diagnostics = gan_summary(log["steps"], log["steps_per_epoch"])[1] if "steps" in log else ""
     card = write_card(name, recipe, model, log["test_figures"], log["train_loss_per_epoch"], log["train_seconds"],
-                      diagnostics)
+                      diagnostics, log.get("threads"))
     keep = {p.name: p.read_bytes() for p in folder.iterdir()  # tokenizer files, diagnostics, ...: carried over
             if p.is_file() and p.name not in ("README.md", "config.json", "model.safetensors")}
     extras = keep | {"training_log.json": json.dumps(log).encode(), "preview.png": preview(model, recipe, split)}
@@ -603,10 +605,12 @@ def main(argv: list[str] | None = None) -> Path | None:
     parser.add_argument("--output", help="checkpoint folder (default: checkpoints/<recipe>)")
     parser.add_argument("--dry-run", action="store_true", help="2 steps on a small batch, no checkpoint written")
     parser.add_argument("--card-only", action="store_true", help="re-evaluate the saved checkpoint and rewrite its card")
+    parser.add_argument("--reuse-figures", action="store_true", help="with --card-only: keep the logged test figures")
     args = parser.parse_args(argv)
     recipe = RECIPES[args.recipe]
     if args.card_only:
-        return rewrite_card(args.recipe, Path(args.output) if args.output else CHECKPOINTS_DIR / args.recipe)
+        folder = Path(args.output) if args.output else CHECKPOINTS_DIR / args.recipe
+        return rewrite_card(args.recipe, folder, args.reuse_figures)
     if args.epochs:
         recipe = replace(recipe, epochs=args.epochs)
     if args.dry_run:
@@ -641,11 +645,13 @@ def main(argv: list[str] | None = None) -> Path | None:
     if args.dry_run or not accelerator.is_main_process:
         return None
     folder = Path(args.output) if args.output else CHECKPOINTS_DIR / args.recipe
-    log = {"recipe": args.recipe, "train_loss_per_epoch": history, "test_figures": figures, "train_seconds": seconds}
+    log = {"recipe": args.recipe, "train_loss_per_epoch": history, "test_figures": figures, "train_seconds": seconds,
+           "threads": torch.get_num_threads()}
     if recipe.family == "gan":
         log |= {"steps": steps, "steps_per_epoch": steps_per_epoch}
     extras |= {"training_log.json": json.dumps(log).encode(), "preview.png": preview(model, recipe, split)}
-    save_checkpoint(model, folder, write_card(args.recipe, recipe, model, figures, history, seconds, diagnostics), extras)
+    save_checkpoint(model, folder, write_card(args.recipe, recipe, model, figures, history, seconds, diagnostics,
+                                              log["threads"]), extras)
     load_model(folder)  # the written checkpoint loads strictly
     accelerator.print(f"saved {folder}")
     return folder

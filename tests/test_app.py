@@ -199,6 +199,10 @@ def test_inpaint_with_a_preset_and_a_drawn_mask(client, tmp_path, fashion_test):
     empty = {**editor, "layers": []}
     with pytest.raises(AppError, match="no mask"):
         client.predict(editor=empty, preset="drawn", prior="VAE", steps=10, seed=0, api_name="/inpaint")
+    (tmp_path / "notes.png").write_text("not an image")
+    bad = {**editor, "background": handle_file(str(tmp_path / "notes.png"))}
+    with pytest.raises(AppError, match="not a readable image"):
+        client.predict(editor=bad, preset="centre square", prior="VAE", steps=10, seed=0, api_name="/inpaint")
 
 
 def test_super_resolution(client, tmp_path):
