@@ -77,8 +77,9 @@ def super_resolve_endpoint(image, example: str, scale: int, method: str, model: 
     zoom = 8 if out.shape[2] <= 56 else 1  # enlarge tiny Fashion-MNIST results for the eye
     info = f"Input: {source}, {low.shape[3]}x{low.shape[2]} → {out.shape[3]}x{out.shape[2]} ({method})."
     if truth is not None:
-        info += (f"\n\n| | PSNR (dB) | SSIM |\n|---|---|---|\n| {method} | {psnr(out, truth).item():.2f} | "
-                 f"{ssim(out, truth).item():.4f} |\n| bicubic | {psnr(base, truth).item():.2f} | {ssim(base, truth).item():.4f} |")
+        rows = [(method, out)] if method == "bicubic" else [(method, out), ("bicubic", base)]
+        info += "\n\n| | PSNR (dB) | SSIM |\n|---|---|---|\n" + "\n".join(
+            f"| {name} | {psnr(x, truth).item():.2f} | {ssim(x, truth).item():.4f} |" for name, x in rows)
     params = dict(example=example, scale=scale, method=method, model=model, steps=steps)
     code = (f"from genhub.operations import super_resolve\n"
             f"high = super_resolve(low, scale={scale}, method={method!r}, steps={steps})  # low: (N, C, H, W) in [0, 1]")

@@ -48,7 +48,8 @@ def grid(images: torch.Tensor, ncols: int | None = None, scale: int = 1, pad: in
     nrows = int(np.ceil(n / ncols))
     padded = torch.nn.functional.pad(images.detach().float().cpu(), (pad, pad, pad, pad), value=0.15)
     tiles = [to_pil(img, scale) for img in padded]
-    tiles += [Image.new(tiles[0].mode, tiles[0].size, 38)] * (nrows * ncols - n)  # blank tiles
+    blank = (38,) * len(tiles[0].getbands())  # dark grey in every band
+    tiles += [Image.new(tiles[0].mode, tiles[0].size, blank if len(blank) > 1 else blank[0])] * (nrows * ncols - n)
     return make_image_grid(tiles, rows=nrows, cols=ncols)
 
 

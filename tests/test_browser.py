@@ -51,6 +51,7 @@ TABS = [  # tab, sub-tab, button, output label
     ("VAE", "Traverse two latent dimensions", "Traverse", "traversal"),
     ("VAE", "Interpolate: latent vs pixel", "Interpolate", "in pixel space: (1 − t) x_A + t x_B"),
     ("Inpaint", None, "Inpaint", "original · masked · fills · Telea"),
+    ("Caption to image", None, "Generate", "images"),
     ("Super-resolution", None, "Super-resolve", "result (download)"),
 ]
 
