@@ -12,6 +12,7 @@ from PIL import Image
 from app_gan import GANS
 from app_shared import EXAMPLES, MaskInput, get_model, handler, number, recipe, resolve_seed, show
 from genhub.images import from_pil, open_image
+from genhub.metrics import masked_psnr
 from genhub.operations.inpainting import inpaint, inpaint_baseline
 
 PRESETS = ["drawn", "centre square", "left half", "random blocks"]
@@ -60,8 +61,7 @@ def image_and_mask(value, preset: str, seed: int) -> tuple[torch.Tensor, torch.T
 def hole_psnr(filled: torch.Tensor, x: torch.Tensor, mask: torch.Tensor) -> str:
     if mask.sum() == 0:
         return "—"
-    mse = ((filled - x) ** 2 * mask).sum() / mask.sum()
-    return f"{10 * torch.log10(1 / mse.clamp_min(1e-10)).item():.2f} dB"
+    return f"{masked_psnr(filled, x, mask).item():.2f} dB"
 
 
 @handler

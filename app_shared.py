@@ -108,46 +108,41 @@ def resolve_seed(seed) -> int:
     return secrets.randbelow(2**31) if seed == -1 else seed
 
 
-def unreadable_upload(err: Exception) -> gr.Error:
-    return gr.Error(f"the uploaded file is not a readable image (accepted: {', '.join(UPLOAD_FORMATS)}, "
-                    f"at most {MAX_UPLOAD_SIDE} pixels a side)")
+def readable_upload(preprocess, payload):
+    """Run a component's own preprocess; an upload it cannot read becomes a clear gr.Error, not a stack trace."""
+    try:
+        return preprocess(payload)
+    except (OSError, ValueError, Image.DecompressionBombError) as err:
+        raise gr.Error(f"the uploaded file is not a readable image (accepted: {', '.join(UPLOAD_FORMATS)}, "
+                       f"at most {MAX_UPLOAD_SIDE} pixels a side)") from err
 
 
 class ImageInput(gr.ImageEditor):
-    """gr.ImageEditor (upload or draw) whose unreadable uploads become a clear gr.Error, not a stack trace."""
+    """gr.ImageEditor (upload or draw) with readable_upload's errors."""
 
     is_template = True  # rendered by the ImageEditor front end
 
     def preprocess(self, payload):
-        try:
-            return super().preprocess(payload)
-        except (OSError, ValueError, Image.DecompressionBombError) as err:
-            raise unreadable_upload(err) from err
+        return readable_upload(super().preprocess, payload)
 
 
 class MaskInput(gr.ImageMask):
-    """gr.ImageMask (an image to draw a mask on) whose unreadable uploads become a clear gr.Error."""
+    """gr.ImageMask (an image to draw a mask on) with readable_upload's errors."""
 
     def get_block_name(self) -> str:
         return "imageeditor"  # gr.ImageMask is itself a template of the ImageEditor front end
 
     def preprocess(self, payload):
-        try:
-            return super().preprocess(payload)
-        except (OSError, ValueError, Image.DecompressionBombError) as err:
-            raise unreadable_upload(err) from err
+        return readable_upload(super().preprocess, payload)
 
 
 class ImageUpload(gr.Image):
-    """gr.Image whose unreadable uploads become a clear gr.Error."""
+    """gr.Image with readable_upload's errors."""
 
     is_template = True  # rendered by the Image front end
 
     def preprocess(self, payload):
-        try:
-            return super().preprocess(payload)
-        except (OSError, ValueError, Image.DecompressionBombError) as err:
-            raise unreadable_upload(err) from err
+        return readable_upload(super().preprocess, payload)
 
 
 def image_input(label: str) -> ImageInput:

@@ -20,7 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import genhub  # noqa: E402
 from genhub import data  # noqa: E402
-from genhub.metrics import ssim  # noqa: E402
+from genhub.metrics import masked_psnr, ssim  # noqa: E402
 from genhub.operations.inpainting import inpaint, inpaint_baseline  # noqa: E402
 
 
@@ -39,8 +39,7 @@ def masks(kind: str, n: int) -> torch.Tensor:
 
 
 def hole_figures(filled, x, mask):
-    mse = ((filled - x) ** 2 * mask).flatten(1).sum(1) / mask.flatten(1).sum(1)
-    psnr = 10 * torch.log10(1 / mse.clamp_min(1e-10))
+    psnr = masked_psnr(filled, x, mask)
     rows, cols = mask[:, 0].any(2), mask[:, 0].any(1)  # bounding box of the hole
     boxes = []
     for i in range(len(x)):

@@ -18,6 +18,12 @@ def psnr(images: torch.Tensor, reference: torch.Tensor) -> torch.Tensor:
     return 10 * torch.log10(1.0 / mse)
 
 
+def masked_psnr(images: torch.Tensor, reference: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    """PSNR in dB per image over the pixels where mask (N, 1, H, W) is 1 (e.g. an inpainted hole); shape (N,)."""
+    mse = ((images - reference) ** 2 * mask).flatten(1).sum(1) / (mask.flatten(1).sum(1) * images.shape[1]).clamp_min(1)
+    return 10 * torch.log10(1.0 / mse.clamp_min(1e-10))
+
+
 def _batches(images: torch.Tensor, batch_size: int):
     for start in range(0, len(images), batch_size):
         yield images[start:start + batch_size]
