@@ -25,12 +25,16 @@ def main():
     model, classifier = genhub.load_model("fashion-text-gan"), genhub.load_model("fashion-classifier")
     images, labels = data.load_fashion_mnist("test")
     real = {c: data.as_float_images(images[labels == c]) for c in range(10)}
-    figures = evaluate_text_gan(model, classifier, text_gan_eval_sets("test"), torch.tensor(list(data.PALETTE.values())), real)
+    figures = evaluate_text_gan(
+        model, classifier, text_gan_eval_sets("test"), torch.tensor(list(data.PALETTE.values())), real
+    )
     print("| set | captions | class accuracy | colour accuracy | per-class FID (real floor) | R-precision |")
     print("|---|---|---|---|---|---|")
     for name, f in figures.items():
-        print(f"| {name} | {f['captions']} | {f['class_accuracy']:.3f} | {f['colour_accuracy']:.3f} | "
-              f"{f['per_class_fid']:.1f} ({f['per_class_fid_floor']:.1f}) | {f['r_precision']:.3f} |")
+        print(
+            f"| {name} | {f['captions']} | {f['class_accuracy']:.3f} | {f['colour_accuracy']:.3f} | "
+            f"{f['per_class_fid']:.1f} ({f['per_class_fid_floor']:.1f}) | {f['r_precision']:.3f} |"
+        )
     print("\n| images | ms per call (median of 20) |\n|---|---|")
     for n in (1, 16, 64):
         times = []

@@ -35,8 +35,9 @@ def median_seconds(fn, repeats: int, warmup: int = 1) -> float:
 
 
 def plain_loop(model, images, recipe):
-    loader = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(images), batch_size=recipe.batch_size,
-                                         shuffle=True, drop_last=True)
+    loader = torch.utils.data.DataLoader(
+        torch.utils.data.TensorDataset(images), batch_size=recipe.batch_size, shuffle=True, drop_last=True
+    )
     optimizer = torch.optim.Adam(model.parameters(), lr=recipe.learning_rate)
     model.train()
     for (x,) in loader:
@@ -48,6 +49,7 @@ def plain_loop(model, images, recipe):
 
 def bench_training(repeats: int, n_images: int = 10240):
     from accelerate import Accelerator
+
     images = data.as_float_images(data.load_fashion_mnist("train")[0][:n_images])
     print(f"\n### Training throughput (images/s, {n_images} images = one epoch, batch 128, median of {repeats})\n")
     print("| recipe | genhub.train (Accelerate) | plain PyTorch loop | ratio |")
@@ -55,8 +57,9 @@ def bench_training(repeats: int, n_images: int = 10240):
     for name in ("fashion-ae-under", "fashion-ae-over", "fashion-cae", "fashion-vae"):
         base = train.RECIPES[name]
         recipe = train.Recipe(base.family, base.description, base.config, epochs=1)
-        ours = median_seconds(lambda: train.train_model(train.build_model(recipe), images, recipe,
-                                                        Accelerator(cpu=True)), repeats)
+        ours = median_seconds(
+            lambda: train.train_model(train.build_model(recipe), images, recipe, Accelerator(cpu=True)), repeats
+        )
         plain = median_seconds(lambda: plain_loop(train.build_model(recipe), images, recipe), repeats)
         print(f"| {name} | {n_images / ours:,.0f} | {n_images / plain:,.0f} | {plain / ours:.2f} |")
 
@@ -75,21 +78,28 @@ def bench_latency(repeats: int):
         cells = []
         for x in (x64[:1], x64):
             code = first(model.encode(x))
-            cells += [median_seconds(lambda: model.encode(x), repeats) * 1e3,
-                      median_seconds(lambda: model.decode(code), repeats) * 1e3]
+            cells += [
+                median_seconds(lambda: model.encode(x), repeats) * 1e3,
+                median_seconds(lambda: model.decode(code), repeats) * 1e3,
+            ]
         print(f"| {folder.parent.name} | {cells[0]:.3f} | {cells[1]:.3f} | {cells[2]:.3f} | {cells[3]:.3f} |")
 
 
 def bench_app(repeats: int):
-    import app
     from gradio_client import Client
+
+    import app
+
     _, url, _ = app.demo.launch(server_name="127.0.0.1", prevent_thread_lock=True, quiet=True, ssr_mode=False)
     client = Client(url, verbose=False)
     model = genhub.load_model("fashion-dae")
-    x = app.EXAMPLES[5:6]
+    from space.common import EXAMPLES
+    from space.tabs.autoencoders import reconstruct_endpoint
+
+    x = EXAMPLES[5:6]
     args = dict(model="fashion-dae", example=5, image=None, noise_type="gaussian", noise_level=0.5, seed=0)
     bare = median_seconds(lambda: reconstruct(model, x, "gaussian", 0.5, torch.Generator().manual_seed(0)), repeats)
-    handler = median_seconds(lambda: app.reconstruct_endpoint(**args), repeats)
+    handler = median_seconds(lambda: reconstruct_endpoint(**args), repeats)
     through = median_seconds(lambda: client.predict(**args, api_name="/reconstruct"), repeats)
     app.demo.close()
     print(f"\n### /reconstruct round trip (ms, median of {repeats})\n")

@@ -25,8 +25,12 @@ from genhub.metrics import evaluate_gan  # noqa: E402
 
 GANS = ("fashion-ebgan", "fashion-dcgan")
 COLUMNS = ("fid", "conditional_accuracy", "mode_kl", "precision", "recall")
-FLOORS = {"fid": "fid_floor", "conditional_accuracy": "conditional_accuracy_floor", "precision": "precision_floor",
-          "recall": "recall_floor"}
+FLOORS = {
+    "fid": "fid_floor",
+    "conditional_accuracy": "conditional_accuracy_floor",
+    "precision": "precision_floor",
+    "recall": "recall_floor",
+}
 
 
 def median_ms(fn, repeats: int) -> float:
@@ -55,8 +59,10 @@ def quality(num_samples: int) -> None:
 
 
 def speed(repeats: int) -> None:
-    import app
     from gradio_client import Client
+
+    import app
+
     _, url, _ = app.demo.launch(server_name="127.0.0.1", prevent_thread_lock=True, quiet=True, ssr_mode=False)
     client = Client(url, verbose=False)
     print(f"\n### Sampling latency (ms, median of {repeats})\n")
@@ -65,8 +71,12 @@ def speed(repeats: int) -> None:
         model = genhub.load_model(name)
         for n in (1, 16, 64):
             bare = median_ms(lambda: model.generate(n, generator=torch.Generator().manual_seed(0)), repeats)
-            api = median_ms(lambda: client.predict(model=name, class_name="any", truncation=1.0, seed=0, num_images=n,
-                                                   api_name="/sample"), max(3, repeats // 4))
+            api = median_ms(
+                lambda: client.predict(
+                    model=name, class_name="any", truncation=1.0, seed=0, num_images=n, api_name="/sample"
+                ),
+                max(3, repeats // 4),
+            )
             print(f"| {name} | {n} | {bare:.2f} | {api:.1f} |")
     app.demo.close()
 

@@ -34,7 +34,7 @@ def masks(kind: str, n: int) -> torch.Tensor:
         g = torch.Generator().manual_seed(0)
         for i in range(n):
             for top, left in torch.randint(0, 21, (4, 2), generator=g).tolist():
-                mask[i, :, top:top + 8, left:left + 8] = 1
+                mask[i, :, top : top + 8, left : left + 8] = 1
     return mask
 
 
@@ -47,7 +47,7 @@ def hole_figures(filled, x, mask):
         r0, r1, c0, c1 = int(r.min()), int(r.max()) + 1, int(c.min()), int(c.max()) + 1
         r0, c0 = min(r0, 21), min(c0, 21)  # at least 7x7 for SSIM's window
         r1, c1 = max(r1, r0 + 7), max(c1, c0 + 7)
-        boxes.append(float(ssim(filled[i:i + 1, :, r0:r1, c0:c1], x[i:i + 1, :, r0:r1, c0:c1])[0]))
+        boxes.append(float(ssim(filled[i : i + 1, :, r0:r1, c0:c1], x[i : i + 1, :, r0:r1, c0:c1])[0]))
     return float(psnr.mean()), sum(boxes) / len(boxes)
 
 
@@ -59,16 +59,25 @@ def main():
     images, labels = data.load_fashion_mnist("test")
     x, y = data.as_float_images(images[: args.images]), labels[: args.images]
     classifier = genhub.load_model("fashion-classifier")
-    priors = {"VAE prior (fashion-vae)": genhub.load_model("fashion-vae"),
-              "GAN prior (fashion-ebgan)": genhub.load_model("fashion-ebgan")}
-    print(f"{args.images} test images, {args.steps} steps x 4 restarts for the priors; torch {torch.__version__}, "
-          f"{torch.get_num_threads()} threads\n")
-    print("| mask | method | PSNR hole (dB) | SSIM hole box | classifier accuracy | s / image |\n|---|---|---|---|---|---|")
+    priors = {
+        "VAE prior (fashion-vae)": genhub.load_model("fashion-vae"),
+        "GAN prior (fashion-ebgan)": genhub.load_model("fashion-ebgan"),
+    }
+    print(
+        f"{args.images} test images, {args.steps} steps x 4 restarts for the priors; torch {torch.__version__}, "
+        f"{torch.get_num_threads()} threads\n"
+    )
+    print(
+        "| mask | method | PSNR hole (dB) | SSIM hole box | classifier accuracy | s / image |\n|---|---|---|---|---|---|"
+    )
     for kind in ("centre 14x14", "left half", "random blocks"):
         mask = masks(kind, len(x))
-        methods = {name: (lambda m=m: inpaint(m, x, mask, steps=args.steps,
-                                              generator=torch.Generator().manual_seed(0))["images"])
-                   for name, m in priors.items()}
+        methods = {
+            name: (
+                lambda m=m: inpaint(m, x, mask, steps=args.steps, generator=torch.Generator().manual_seed(0))["images"]
+            )
+            for name, m in priors.items()
+        }
         methods |= {f"OpenCV {b}": (lambda b=b: inpaint_baseline(x, mask, b)) for b in ("telea", "navier_stokes")}
         methods["mean fill"] = lambda: inpaint_baseline(x, mask, "mean")
         for name, run in methods.items():

@@ -28,8 +28,11 @@ def main():
         print("| edit @ alpha | relative L2 (walk / no walk) | measure | target | achieved | class accuracy |")
         print("|---|---|---|---|---|---|")
         for key, f in figures.items():
-            print(f"| {key} | {f['relative_l2']:.3f} | {f['measure']} | {f['target']:.3g} | {f['achieved']:.3g} | "
-                  f"{f['class_accuracy']:.3f} |", flush=True)
+            print(
+                f"| {key} | {f['relative_l2']:.3f} | {f['measure']} | {f['target']:.3g} | {f['achieved']:.3g} | "
+                f"{f['class_accuracy']:.3f} |",
+                flush=True,
+            )
 
 
 if __name__ == "__main__":

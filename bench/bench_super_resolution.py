@@ -30,12 +30,15 @@ def photo(name: str, side: int) -> torch.Tensor:
     array = torch.from_numpy(getattr(skimage.data, name)()).float().div(255)
     x = array[None, None] if array.ndim == 2 else array.permute(2, 0, 1)[None]
     top, left = (x.shape[2] - side) // 2, (x.shape[3] - side) // 2
-    return x[:, :, top:top + side, left:left + side]
+    return x[:, :, top : top + side, left : left + side]
 
 
 def row(data_name, scale, method, restored, base, truth, seconds):
-    print(f"| {data_name} | x{scale} | {method} | {psnr(restored, truth).mean():.2f} | {ssim(restored, truth).mean():.4f} | "
-          f"{psnr(base, truth).mean():.2f} | {ssim(base, truth).mean():.4f} | {seconds:.4f} |", flush=True)
+    print(
+        f"| {data_name} | x{scale} | {method} | {psnr(restored, truth).mean():.2f} | {ssim(restored, truth).mean():.4f} | "
+        f"{psnr(base, truth).mean():.2f} | {ssim(base, truth).mean():.4f} | {seconds:.4f} |",
+        flush=True,
+    )
 
 
 def main():
@@ -44,7 +47,9 @@ def main():
     parser.add_argument("--side", type=int, default=256)
     args = parser.parse_args()
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads\n")
-    print("| data | factor | method | PSNR | SSIM | PSNR bicubic | SSIM bicubic | s / image |\n|---|---|---|---|---|---|---|---|")
+    print(
+        "| data | factor | method | PSNR | SSIM | PSNR bicubic | SSIM bicubic | s / image |\n|---|---|---|---|---|---|---|---|"
+    )
     truth = data.as_float_images(data.load_fashion_mnist("test")[0])
     for name in ("fashion-sr-x2", "fashion-sr-x2-gan", "fashion-sr-x4", "fashion-sr-x4-gan"):
         model = genhub.load_model(name)
@@ -53,15 +58,30 @@ def main():
         start = time.perf_counter()
         restored = super_resolve(low, s, "learned", model=model)
         seconds = (time.perf_counter() - start) / len(truth)
-        row("Fashion-MNIST test (10,000)", s, f"learned `{name}`", restored, super_resolve(low, s, "bicubic"), truth, seconds)
+        row(
+            "Fashion-MNIST test (10,000)",
+            s,
+            f"learned `{name}`",
+            restored,
+            super_resolve(low, s, "bicubic"),
+            truth,
+            seconds,
+        )
     for s in (2, 4):
         for name in PHOTOS:
             x = photo(name, args.side)
             low = bicubic(x, (args.side // s, args.side // s))
             start = time.perf_counter()
             restored = super_resolve(low, s, "internal", steps=args.steps)
-            row(f"skimage `{name}` {args.side}px", s, f"internal, {args.steps} steps", restored,
-                super_resolve(low, s, "bicubic"), x, time.perf_counter() - start)
+            row(
+                f"skimage `{name}` {args.side}px",
+                s,
+                f"internal, {args.steps} steps",
+                restored,
+                super_resolve(low, s, "bicubic"),
+                x,
+                time.perf_counter() - start,
+            )
 
 
 if __name__ == "__main__":

@@ -15,8 +15,16 @@ import torch
 
 FASHION_MNIST_DIR = Path(os.environ.get("GENHUB_FASHION_MNIST", "/usr/share/datasets/fashion-mnist"))
 FASHION_CLASSES = (
-    "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
-    "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot",
+    "T-shirt/top",
+    "Trouser",
+    "Pullover",
+    "Dress",
+    "Coat",
+    "Sandal",
+    "Shirt",
+    "Sneaker",
+    "Bag",
+    "Ankle boot",
 )
 _SPLIT_FILES = {"train": "train", "test": "t10k"}
 
@@ -34,7 +42,7 @@ def read_idx(path: str | Path) -> np.ndarray:
     if len(raw) < 4 or raw[0] != 0 or raw[1] != 0 or raw[2] != 0x08:
         raise ValueError(f"{path} is not an unsigned-byte IDX file (bad magic number)")
     ndim = raw[3]
-    shape = tuple(int.from_bytes(raw[4 + 4 * i: 8 + 4 * i], "big") for i in range(ndim))
+    shape = tuple(int.from_bytes(raw[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim))
     data = np.frombuffer(raw, dtype=np.uint8, offset=4 + 4 * ndim)
     if data.size != int(np.prod(shape)):
         raise ValueError(f"{path} is truncated: header says {shape}, found {data.size} values")
@@ -84,14 +92,26 @@ def as_float_images(images: torch.Tensor) -> torch.Tensor:
 # ---- captioned colour set (caption-to-image) ------------------------------------------------------------
 
 PALETTE = {  # colour name -> RGB in [0, 1]; hues far apart so a colour is recognisable at any brightness
-    "red": (1.0, 0.15, 0.15), "orange": (1.0, 0.55, 0.0), "yellow": (1.0, 0.95, 0.1), "green": (0.15, 0.8, 0.2),
-    "cyan": (0.1, 0.85, 0.9), "blue": (0.15, 0.3, 1.0), "purple": (0.6, 0.2, 0.9), "pink": (1.0, 0.45, 0.75),
+    "red": (1.0, 0.15, 0.15),
+    "orange": (1.0, 0.55, 0.0),
+    "yellow": (1.0, 0.95, 0.1),
+    "green": (0.15, 0.8, 0.2),
+    "cyan": (0.1, 0.85, 0.9),
+    "blue": (0.15, 0.3, 1.0),
+    "purple": (0.6, 0.2, 0.9),
+    "pink": (1.0, 0.45, 0.75),
     "white": (0.95, 0.95, 0.95),
 }
 COLOUR_WORDS = {  # synonyms used in captions
-    "red": ["red", "crimson", "scarlet"], "orange": ["orange", "tangerine"], "yellow": ["yellow", "golden", "lemon"],
-    "green": ["green", "emerald"], "cyan": ["cyan", "turquoise", "aqua"], "blue": ["blue", "navy", "cobalt"],
-    "purple": ["purple", "violet"], "pink": ["pink", "rose"], "white": ["white", "ivory", "snow-white"],
+    "red": ["red", "crimson", "scarlet"],
+    "orange": ["orange", "tangerine"],
+    "yellow": ["yellow", "golden", "lemon"],
+    "green": ["green", "emerald"],
+    "cyan": ["cyan", "turquoise", "aqua"],
+    "blue": ["blue", "navy", "cobalt"],
+    "purple": ["purple", "violet"],
+    "pink": ["pink", "rose"],
+    "white": ["white", "ivory", "snow-white"],
 }
 ITEM_WORDS = [  # per Fashion-MNIST class: (singular phrases, plural phrases)
     (["t-shirt", "tee", "top"], ["t-shirts", "tees"]),
@@ -106,8 +126,16 @@ ITEM_WORDS = [  # per Fashion-MNIST class: (singular phrases, plural phrases)
     (["ankle boot", "boot"], ["ankle boots", "boots"]),
 ]
 TRAIN_TEMPLATES = [  # {a}: "a"/"an", {c}: colour word, {s}: singular item, {p}: plural item
-    "{a} {c} {s}", "{c} {p}", "{a} {c} {s} on black", "{c} {p} on a black background", "a photo of {a} {c} {s}",
-    "this {s} is {c}", "{a} {s} in {c}", "{p} in {c}", "a picture of {c} {p}", "{a} {s}, {c}",
+    "{a} {c} {s}",
+    "{c} {p}",
+    "{a} {c} {s} on black",
+    "{c} {p} on a black background",
+    "a photo of {a} {c} {s}",
+    "this {s} is {c}",
+    "{a} {s} in {c}",
+    "{p} in {c}",
+    "a picture of {c} {p}",
+    "{a} {s}, {c}",
 ]
 HELD_OUT_TEMPLATES = ["look at this {c} {s}", "{c}-coloured {p}", "an image showing {a} {c} {s}"]
 HELD_OUT_PAIRS = {("green", 3), ("yellow", 4), ("purple", 7), ("orange", 8), ("pink", 1)}  # (colour, class)
@@ -126,8 +154,9 @@ def caption(label: int, colour: str, template: str, rng: np.random.Generator) ->
     return template.format(a=article, c=c, s=s, p=p)
 
 
-def load_captioned(split: str = "train", phrasing: str = "seen", pairs: str = "seen", seed: int = 0,
-                   limit: int | None = None) -> dict:
+def load_captioned(
+    split: str = "train", phrasing: str = "seen", pairs: str = "seen", seed: int = 0, limit: int | None = None
+) -> dict:
     """Fashion-MNIST items colourised with a palette colour and captioned from class and colour.
 
     phrasing: "seen" (TRAIN_TEMPLATES) or "held_out" (HELD_OUT_TEMPLATES, never used in training);
@@ -141,17 +170,19 @@ def load_captioned(split: str = "train", phrasing: str = "seen", pairs: str = "s
         grey, labels = grey[:limit], labels[:limit]
     rng = np.random.default_rng(seed)
     names = list(PALETTE)
-    allowed = [[i for i, n in enumerate(names) if ((n, c) in HELD_OUT_PAIRS) == (pairs == "held_out")]
-               for c in range(len(FASHION_CLASSES))]
+    allowed = [
+        [i for i, n in enumerate(names) if ((n, c) in HELD_OUT_PAIRS) == (pairs == "held_out")]
+        for c in range(len(FASHION_CLASSES))
+    ]
     keep = [i for i, label in enumerate(labels.tolist()) if allowed[label]]
     grey, labels = grey[keep], labels[keep]
     colours = torch.tensor([int(rng.choice(allowed[label])) for label in labels.tolist()])
     templates = TRAIN_TEMPLATES if phrasing == "seen" else HELD_OUT_TEMPLATES
-    captions = [caption(label, names[c], str(rng.choice(templates)), rng)
-                for label, c in zip(labels.tolist(), colours.tolist())]
+    captions = [
+        caption(label, names[c], str(rng.choice(templates)), rng) for label, c in zip(labels.tolist(), colours.tolist())
+    ]
     rgb = torch.tensor([PALETTE[n] for n in names])[colours]
-    return {"images": colourise(as_float_images(grey), rgb), "captions": captions, "labels": labels,
-            "colours": colours}
+    return {"images": colourise(as_float_images(grey), rgb), "captions": captions, "labels": labels, "colours": colours}
 
 
 def write_examples(folder: str | Path, per_class: int = 10) -> Path:
@@ -168,8 +199,13 @@ def write_examples(folder: str | Path, per_class: int = 10) -> Path:
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     Image.fromarray(sheet.numpy()).save(folder / "fashion_mnist_test_examples.png")
-    meta = {"classes": list(FASHION_CLASSES), "test_indices": picks, "labels": [int(labels[i]) for i in picks],
-            "tile": 28, "per_class": per_class}
+    meta = {
+        "classes": list(FASHION_CLASSES),
+        "test_indices": picks,
+        "labels": [int(labels[i]) for i in picks],
+        "tile": 28,
+        "per_class": per_class,
+    }
     (folder / "fashion_mnist_test_examples.json").write_text(json.dumps(meta))
     return folder
 

@@ -1,6 +1,6 @@
 """Model cards, atomic checkpoint saves, and publishing every shipped checkpoint to the Hub.
 
-    python -m genhub.hub publish NAMESPACE [--checkpoints DIR] [--private]
+python -m genhub.hub publish NAMESPACE [--checkpoints DIR] [--private]
 """
 
 from __future__ import annotations
@@ -18,19 +18,34 @@ from transformers import PreTrainedModel
 EXTRA_FILE_PATTERNS = ["*.png", "*.json"]  # plots, sample grids and logs that travel with a checkpoint
 
 
-def make_card(title: str, summary: str, sections: dict[str, str], pipeline_tag: str,
-              tags: list[str], metrics: list[str], datasets: list[str] = ("fashion_mnist",)) -> ModelCard:
+def make_card(
+    title: str,
+    summary: str,
+    sections: dict[str, str],
+    pipeline_tag: str,
+    tags: list[str],
+    metrics: list[str],
+    datasets: list[str] = ("fashion_mnist",),
+) -> ModelCard:
     """A model card: huggingface_hub front matter, then a title, a summary and markdown sections."""
     data = ModelCardData(
-        library_name="genhub", pipeline_tag=pipeline_tag, license="mit", datasets=list(datasets),
-        metrics=metrics, tags=["genhub", *tags],
+        library_name="genhub",
+        pipeline_tag=pipeline_tag,
+        license="mit",
+        datasets=list(datasets),
+        metrics=metrics,
+        tags=["genhub", *tags],
     )
     body = "\n\n".join(f"## {head}\n\n{text.strip()}" for head, text in sections.items())
     return ModelCard(f"---\n{data.to_yaml()}\n---\n\n# {title}\n\n{summary.strip()}\n\n{body}\n")
 
 
-def save_checkpoint(model: PreTrainedModel, folder: str | Path, card: ModelCard | None = None,
-                    extra_files: dict[str, bytes] | None = None) -> Path:
+def save_checkpoint(
+    model: PreTrainedModel,
+    folder: str | Path,
+    card: ModelCard | None = None,
+    extra_files: dict[str, bytes] | None = None,
+) -> Path:
     """Write weights, config, card and extras to a temp dir beside `folder`, then swap it into place."""
     folder = Path(folder)
     folder.parent.mkdir(parents=True, exist_ok=True)
@@ -68,10 +83,13 @@ def publish_checkpoint(folder: str | Path, repo_id: str, private: bool = False, 
     model = load_model(folder)
     model.push_to_hub(repo_id, private=private, token=token)
     ModelCard.load(folder / "README.md").push_to_hub(repo_id, token=token)
-    extras = [p.name for p in folder.iterdir() if p.name != "config.json" and any(p.match(g) for g in EXTRA_FILE_PATTERNS)]
+    extras = [
+        p.name for p in folder.iterdir() if p.name != "config.json" and any(p.match(g) for g in EXTRA_FILE_PATTERNS)
+    ]
     if extras:
-        HfApi(token=token).upload_folder(repo_id=repo_id, folder_path=folder, allow_patterns=extras,
-                                         commit_message="Add plots and logs")
+        HfApi(token=token).upload_folder(
+            repo_id=repo_id, folder_path=folder, allow_patterns=extras, commit_message="Add plots and logs"
+        )
     return repo_id
 
 

@@ -71,7 +71,9 @@ def open_image(path: str) -> Image.Image:
         raise ValueError(f"the file is not a readable image (accepted formats: {', '.join(UPLOAD_FORMATS)})") from err
 
 
-def from_pil(image: Image.Image, image_size: int = 28, invert_light_background: bool = True) -> tuple[torch.Tensor, str]:
+def from_pil(
+    image: Image.Image, image_size: int = 28, invert_light_background: bool = True
+) -> tuple[torch.Tensor, str]:
     """Any PIL image -> (1, 1, S, S) in [0, 1] like Fashion-MNIST (light object on black), and a note.
 
     Transparent pixels count as background (black). The image is padded to a square and resized with

@@ -25,8 +25,11 @@ class HubState:
             repo["files"].update(files)
             for path in deleted:
                 repo["files"].pop(path, None)
-            repo["sha"] = hashlib.sha1(repo["sha"].encode() + json.dumps(sorted(repo["files"])).encode()
-                                       + b"".join(repo["files"][p] for p in sorted(repo["files"]))).hexdigest()
+            repo["sha"] = hashlib.sha1(
+                repo["sha"].encode()
+                + json.dumps(sorted(repo["files"])).encode()
+                + b"".join(repo["files"][p] for p in sorted(repo["files"]))
+            ).hexdigest()
             return repo["sha"]
 
 
@@ -72,8 +75,9 @@ def make_handler(state: HubState):
             m = re.fullmatch(r"/api/models/(.+?/.+?)/preupload/(.+)", path)
             if m:
                 files = json.loads(body)["files"]
-                return self._json({"files": [{"path": f["path"], "uploadMode": "regular", "shouldIgnore": False}
-                                             for f in files]})
+                return self._json(
+                    {"files": [{"path": f["path"], "uploadMode": "regular", "shouldIgnore": False} for f in files]}
+                )
             m = re.fullmatch(r"/api/models/(.+?/.+?)/commit/(.+)", path)
             if m:
                 if m.group(1) not in state.repos:
@@ -88,8 +92,9 @@ def make_handler(state: HubState):
                     elif item["key"] == "lfsFile":
                         return self._json({"error": "LFS uploads are not supported by the test server"}, 400)
                 sha = state.commit(m.group(1), files, deleted)
-                return self._json({"commitUrl": f"{self._url(m.group(1))}/commit/{sha}", "commitOid": sha,
-                                   "pullRequestUrl": None})
+                return self._json(
+                    {"commitUrl": f"{self._url(m.group(1))}/commit/{sha}", "commitOid": sha, "pullRequestUrl": None}
+                )
             self._not_found("EndpointNotFound")
 
         def do_HEAD(self):
@@ -104,15 +109,29 @@ def make_handler(state: HubState):
                 if repo is None:
                     return self._not_found()
                 siblings = [{"rfilename": p, "size": len(b)} for p, b in sorted(repo["files"].items())]
-                return self._json({"id": m.group(1), "modelId": m.group(1), "sha": repo["sha"], "private": False,
-                                   "siblings": siblings, "tags": [], "downloads": 0, "likes": 0})
+                return self._json(
+                    {
+                        "id": m.group(1),
+                        "modelId": m.group(1),
+                        "sha": repo["sha"],
+                        "private": False,
+                        "siblings": siblings,
+                        "tags": [],
+                        "downloads": 0,
+                        "likes": 0,
+                    }
+                )
             m = re.fullmatch(r"/api/models/([^/]+/[^/]+)/tree/([^/]+)(/.*)?", path)
             if m:
                 repo = state.repos.get(m.group(1))
                 if repo is None:
                     return self._not_found()
-                return self._json([{"type": "file", "path": p, "size": len(b), "oid": hashlib.sha1(b).hexdigest()}
-                                   for p, b in sorted(repo["files"].items())])
+                return self._json(
+                    [
+                        {"type": "file", "path": p, "size": len(b), "oid": hashlib.sha1(b).hexdigest()}
+                        for p, b in sorted(repo["files"].items())
+                    ]
+                )
             m = re.fullmatch(r"/([^/]+/[^/]+)/resolve/([^/]+)/(.+)", path)
             if m:
                 repo = state.repos.get(m.group(1))
@@ -122,8 +141,9 @@ def make_handler(state: HubState):
                     return self._not_found("EntryNotFound")
                 data = repo["files"][m.group(3)]
                 etag = f'"{hashlib.sha256(data).hexdigest()}"'
-                return self._send(200, data, {"X-Repo-Commit": repo["sha"], "ETag": etag},
-                                  content_type="application/octet-stream")
+                return self._send(
+                    200, data, {"X-Repo-Commit": repo["sha"], "ETag": etag}, content_type="application/octet-stream"
+                )
             self._not_found("EndpointNotFound")
 
         def _url(self, repo_id: str) -> str:

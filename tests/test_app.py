@@ -13,8 +13,10 @@ from PIL import Image
 @pytest.fixture(scope="module")
 def served(tmp_path_factory):
     import os
+
     os.environ["GRADIO_EXAMPLES_CACHE"] = str(tmp_path_factory.mktemp("examples"))
     import app
+
     _, url, _ = app.demo.launch(server_name="127.0.0.1", prevent_thread_lock=True, quiet=True, ssr_mode=False)
     yield app, url
     app.demo.close()
@@ -34,7 +36,12 @@ def pixels(path) -> np.ndarray:
     with Image.open(path) as im:
         assert im.format == "PNG"
         array = np.asarray(im)
-    if array.ndim == 3 and array.shape[2] >= 3 and (array[..., 0] == array[..., 1]).all() and (array[..., 1] == array[..., 2]).all():
+    if (
+        array.ndim == 3
+        and array.shape[2] >= 3
+        and (array[..., 0] == array[..., 1]).all()
+        and (array[..., 1] == array[..., 2]).all()
+    ):
         return array[..., 0]
     return array
 
@@ -44,9 +51,20 @@ RECONSTRUCT = dict(model="fashion-dae", example=5, image=None, noise_type="gauss
 
 def test_every_endpoint_is_named(client):
     names = set(client.view_api(print_info=False, return_format="dict")["named_endpoints"])
-    assert {"/reconstruct", "/vae_sample", "/vae_encode", "/vae_traverse", "/vae_interpolate", "/sample",
-            "/interpolate_seeds", "/gan_diagnostics", "/steer_walk", "/steer_combined", "/inpaint",
-            "/super_resolve"} <= names
+    assert {
+        "/reconstruct",
+        "/vae_sample",
+        "/vae_encode",
+        "/vae_traverse",
+        "/vae_interpolate",
+        "/sample",
+        "/interpolate_seeds",
+        "/gan_diagnostics",
+        "/steer_walk",
+        "/steer_combined",
+        "/inpaint",
+        "/super_resolve",
+    } <= names
 
 
 def test_reconstruct(client):
@@ -63,7 +81,9 @@ def test_reconstruct_an_upload(client, tmp_path, fashion_test):
     # a Fashion-MNIST test image as a dark-on-light RGB upload of another size: inverted and resized back
     image = (255 - fashion_test[0][7, 0].numpy() * 255).astype(np.uint8)
     Image.fromarray(image).convert("RGB").resize((56, 56), Image.NEAREST).save(tmp_path / "up.png")
-    out = client.predict(**{**RECONSTRUCT, "image": editor(tmp_path / "up.png"), "noise_type": "none"}, api_name="/reconstruct")
+    out = client.predict(
+        **{**RECONSTRUCT, "image": editor(tmp_path / "up.png"), "noise_type": "none"}, api_name="/reconstruct"
+    )
     assert "your image (inverted (light background); resized from 56x56 to 28x28)" in out[3]
     shown = pixels(out[0])[::8, ::8].astype(int)
     assert np.abs(shown - fashion_test[0][7, 0].numpy() * 255).max() <= 1
@@ -74,11 +94,20 @@ def test_vae_endpoints(client):
     assert pixels(grid).shape[0] > 3 * 28 and "11" in used and "manual_seed(11)" in how
     x, x_hat, plot, table = client.predict(model="fashion-vae", example=12, image=None, api_name="/vae_encode")
     assert table.count("\n|") >= 16 + 1 and pixels(plot).ndim == 3
-    trav, note, how = client.predict(model="fashion-beta-vae", example=3, image=None, dim_row=0, dim_col=5, span=2.5,
-                                     steps=5, api_name="/vae_traverse")
+    trav, note, how = client.predict(
+        model="fashion-beta-vae",
+        example=3,
+        image=None,
+        dim_row=0,
+        dim_col=5,
+        span=2.5,
+        steps=5,
+        api_name="/vae_traverse",
+    )
     assert pixels(trav).shape[1] > 5 * 28 * 3 and "z_5" in note
-    latent, pixel, note, how = client.predict(model="fashion-vae", example_a=0, example_b=95, image_a=None, image_b=None,
-                                              steps=6, api_name="/vae_interpolate")
+    latent, pixel, note, how = client.predict(
+        model="fashion-vae", example_a=0, example_b=95, image_a=None, image_b=None, steps=6, api_name="/vae_interpolate"
+    )
     assert pixels(latent).shape == pixels(pixel).shape and not np.array_equal(pixels(latent), pixels(pixel))
 
 
@@ -91,8 +120,12 @@ def test_random_seed_is_returned_and_reproduces(client):
 
 def test_same_seed_same_images_under_concurrent_requests(client, served):
     def call(seed):
-        return pixels(Client(served[1], verbose=False).predict(model="fashion-vae", num_images=8, seed=seed,
-                                                                api_name="/vae_sample")[0])
+        return pixels(
+            Client(served[1], verbose=False).predict(
+                model="fashion-vae", num_images=8, seed=seed, api_name="/vae_sample"
+            )[0]
+        )
+
     with concurrent.futures.ThreadPoolExecutor(4) as pool:
         results = list(pool.map(call, [5, 6, 5, 6, 5, 6]))
     assert all(np.array_equal(results[0], r) for r in results[::2])
@@ -100,15 +133,18 @@ def test_same_seed_same_images_under_concurrent_requests(client, served):
     assert not np.array_equal(results[0], results[1])
 
 
-@pytest.mark.parametrize("change, message", [
-    (dict(noise_level=5), "maximum"),
-    (dict(noise_level=-0.1), "minimum"),
-    (dict(example=100), "maximum"),
-    (dict(seed=2**40), "seed must be in"),
-    (dict(seed=-7), "seed must be in"),
-    (dict(model="../../etc/passwd"), "not in the list of choices"),
-    (dict(noise_type="blur"), "not in the list of choices"),
-])
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        (dict(noise_level=5), "maximum"),
+        (dict(noise_level=-0.1), "minimum"),
+        (dict(example=100), "maximum"),
+        (dict(seed=2**40), "seed must be in"),
+        (dict(seed=-7), "seed must be in"),
+        (dict(model="../../etc/passwd"), "not in the list of choices"),
+        (dict(noise_type="blur"), "not in the list of choices"),
+    ],
+)
 def test_bad_values_are_clear_errors(client, change, message):
     with pytest.raises(AppError, match=message):
         client.predict(**{**RECONSTRUCT, **change}, api_name="/reconstruct")
@@ -129,7 +165,9 @@ def test_nan_is_a_clear_error(served):
     url = served[1].rstrip("/")
     body = '{"data": ["fashion-vae", NaN, 0]}'
     with httpx.Client(timeout=60) as http:
-        event = http.post(f"{url}/gradio_api/call/vae_sample", content=body, headers={"Content-Type": "application/json"})
+        event = http.post(
+            f"{url}/gradio_api/call/vae_sample", content=body, headers={"Content-Type": "application/json"}
+        )
         assert event.status_code == 200, event.text
         stream = http.get(f"{url}/gradio_api/call/vae_sample/{event.json()['event_id']}").text
     assert "event: error" in stream and "num_images must be a number" in stream
@@ -149,36 +187,58 @@ def test_sample_and_seed_walk_and_diagnostics(client):
     assert "class_labels='Sneaker'" in how and "api_name='/sample'" in how
     again = client.predict(**SAMPLE, api_name="/sample")[0]
     assert np.array_equal(pixels(grid), pixels(again))
-    strip, how = client.predict(model="fashion-dcgan", class_name="Bag", seed_a=1, seed_b=2, steps=6, truncation=1.0,
-                                api_name="/interpolate_seeds")
+    strip, how = client.predict(
+        model="fashion-dcgan",
+        class_name="Bag",
+        seed_a=1,
+        seed_b=2,
+        steps=6,
+        truncation=1.0,
+        api_name="/interpolate_seeds",
+    )
     assert pixels(strip).shape[1] > 6 * 28 * 4
     plot, figures = client.predict(model="fashion-ebgan", api_name="/gan_diagnostics")
     assert pixels(plot).ndim == 3 and "fid" in figures
 
 
-@pytest.mark.parametrize("change, message", [
-    (dict(class_name="Parka"), "not in the list of choices"),
-    (dict(truncation=0), "minimum"),
-    (dict(num_images=0), "minimum"),
-    (dict(num_images=65), "maximum"),
-])
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        (dict(class_name="Parka"), "not in the list of choices"),
+        (dict(truncation=0), "minimum"),
+        (dict(num_images=0), "minimum"),
+        (dict(num_images=65), "maximum"),
+    ],
+)
 def test_sample_bad_values(client, change, message):
     with pytest.raises(AppError, match=message):
         client.predict(**{**SAMPLE, **change}, api_name="/sample")
 
 
 def test_steering(client):
-    walk, target, gif, note, how = client.predict(model="fashion-ebgan", class_name="Trouser", seed=2, edit="shift_x",
-                                                  alpha=6, frames=5, api_name="/steer_walk")
+    walk, target, gif, note, how = client.predict(
+        model="fashion-ebgan", class_name="Trouser", seed=2, edit="shift_x", alpha=6, frames=5, api_name="/steer_walk"
+    )
     assert pixels(walk).shape == pixels(target).shape and "α from -6 to 6" in note
     with Image.open(gif) as im:
         assert im.format == "GIF" and im.n_frames == 8
-    pair, how = client.predict(model="fashion-ebgan", class_name="Bag", seed=2, zoom=1.5, shift_x=2, shift_y=0,
-                               brightness=0.1, rotate_2d=0, rotate_3d=0, api_name="/steer_combined")
+    pair, how = client.predict(
+        model="fashion-ebgan",
+        class_name="Bag",
+        seed=2,
+        zoom=1.5,
+        shift_x=2,
+        shift_y=0,
+        brightness=0.1,
+        rotate_2d=0,
+        rotate_3d=0,
+        api_name="/steer_combined",
+    )
     assert "'zoom': 1.5" in how
     with pytest.raises(AppError, match="alpha must be in"):
-        client.predict(model="fashion-ebgan", class_name="Bag", seed=2, edit="zoom", alpha=5, frames=5,
-                       api_name="/steer_walk")
+        client.predict(
+            model="fashion-ebgan", class_name="Bag", seed=2, edit="zoom", alpha=5, frames=5, api_name="/steer_walk"
+        )
 
 
 def test_inpaint_with_a_preset_and_a_drawn_mask(client, tmp_path, fashion_test):
@@ -187,14 +247,21 @@ def test_inpaint_with_a_preset_and_a_drawn_mask(client, tmp_path, fashion_test):
     stroke = np.zeros((224, 224, 4), np.uint8)
     stroke[60:160, 60:160] = (255, 0, 255, 255)  # a square stroke, as the brush draws it
     Image.fromarray(stroke).save(tmp_path / "layer.png")
-    editor = {"background": handle_file(str(tmp_path / "bg.png")), "layers": [handle_file(str(tmp_path / "layer.png"))],
-              "composite": handle_file(str(tmp_path / "bg.png")), "id": None}
-    strip, info, how = client.predict(editor=editor, preset="drawn", prior="both", steps=20, seed=0, api_name="/inpaint")
+    editor = {
+        "background": handle_file(str(tmp_path / "bg.png")),
+        "layers": [handle_file(str(tmp_path / "layer.png"))],
+        "composite": handle_file(str(tmp_path / "bg.png")),
+        "id": None,
+    }
+    strip, info, how = client.predict(
+        editor=editor, preset="drawn", prior="both", steps=20, seed=0, api_name="/inpaint"
+    )
     assert "fashion-vae prior" in info and "Telea" in info and "dB" in info
     assert pixels(strip).shape[1] == 5 * (28 + 2) * 6  # original, masked, VAE, GAN, Telea (1-px borders, x6)
     assert "; 144 of 784 pixels missing" in info  # the stroke covers cells 8..19 fully (7 and 20 only in part)
-    strip, info, how = client.predict(editor=editor, preset="left half", prior="VAE", steps=10, seed=0,
-                                      api_name="/inpaint")
+    strip, info, how = client.predict(
+        editor=editor, preset="left half", prior="VAE", steps=10, seed=0, api_name="/inpaint"
+    )
     assert "392 of 784" in info
     empty = {**editor, "layers": []}
     with pytest.raises(AppError, match="no mask"):
@@ -206,42 +273,89 @@ def test_inpaint_with_a_preset_and_a_drawn_mask(client, tmp_path, fashion_test):
 
 
 def test_super_resolution(client, tmp_path):
-    out = client.predict(image=None, example="photo: camera", scale=2, method="bicubic", model="fashion-sr-x2",
-                         steps=10, api_name="/super_resolve")
+    out = client.predict(
+        image=None,
+        example="photo: camera",
+        scale=2,
+        method="bicubic",
+        model="fashion-sr-x2",
+        steps=10,
+        api_name="/super_resolve",
+    )
     compare, result, info, how = out
     assert pixels(result).shape == (256, 256) and "PSNR" in info
     rgba = np.zeros((21, 17, 4), np.uint8)
     rgba[..., 0], rgba[..., 3] = 200, 128
     Image.fromarray(rgba).save(tmp_path / "odd.png")
-    _, result, info, _ = client.predict(image=handle_file(str(tmp_path / "odd.png")), example="photo: camera", scale=4,
-                                        method="internal", model="fashion-sr-x2", steps=10, api_name="/super_resolve")
+    _, result, info, _ = client.predict(
+        image=handle_file(str(tmp_path / "odd.png")),
+        example="photo: camera",
+        scale=4,
+        method="internal",
+        model="fashion-sr-x2",
+        steps=10,
+        api_name="/super_resolve",
+    )
     with Image.open(result) as im:
         assert im.size == (68, 84) and im.mode == "RGBA" and abs(np.asarray(im)[..., 3].astype(int) - 128).max() <= 1
-    _, result, info, _ = client.predict(image=None, example="fashion: #0 test 19: T-shirt/top", scale=4,
-                                        method="learned", model="fashion-sr-x4", steps=10, api_name="/super_resolve")
+    _, result, info, _ = client.predict(
+        image=None,
+        example="fashion: #0 test 19: T-shirt/top",
+        scale=4,
+        method="learned",
+        model="fashion-sr-x4",
+        steps=10,
+        api_name="/super_resolve",
+    )
     assert "learned" in info and "PSNR" in info
     (tmp_path / "x.png").write_bytes(b"not a png")
     with pytest.raises(AppError, match="not a readable image"):
-        client.predict(image=handle_file(str(tmp_path / "x.png")), example="photo: camera", scale=2, method="bicubic",
-                       model="fashion-sr-x2", steps=10, api_name="/super_resolve")
+        client.predict(
+            image=handle_file(str(tmp_path / "x.png")),
+            example="photo: camera",
+            scale=2,
+            method="bicubic",
+            model="fashion-sr-x2",
+            steps=10,
+            api_name="/super_resolve",
+        )
     big = tmp_path / "big.png"
     Image.new("L", (600, 40)).save(big)
     with pytest.raises(AppError, match="at most 512"):
-        client.predict(image=handle_file(str(big)), example="photo: camera", scale=2, method="bicubic",
-                       model="fashion-sr-x2", steps=10, api_name="/super_resolve")
+        client.predict(
+            image=handle_file(str(big)),
+            example="photo: camera",
+            scale=2,
+            method="bicubic",
+            model="fashion-sr-x2",
+            steps=10,
+            api_name="/super_resolve",
+        )
 
 
 def test_captions(client):
-    grid, note, how = client.predict(model="fashion-text-gan", caption="a red dress", num_images=4, seed=1,
-                                     api_name="/caption")
+    grid, note, how = client.predict(
+        model="fashion-text-gan", caption="a red dress", num_images=4, seed=1, api_name="/caption"
+    )
     assert pixels(grid).shape[2] == 3 and "Seed used: **1**" in note
     again = client.predict(model="fashion-text-gan", caption="a red dress", num_images=4, seed=1, api_name="/caption")
     assert np.array_equal(pixels(grid), pixels(again[0]))
-    _, note, _ = client.predict(model="fashion-text-gan", caption="<img src=x onerror=alert(1)> zorblax dress",
-                                num_images=1, seed=1, api_name="/caption")
+    _, note, _ = client.predict(
+        model="fashion-text-gan",
+        caption="<img src=x onerror=alert(1)> zorblax dress",
+        num_images=1,
+        seed=1,
+        api_name="/caption",
+    )
     assert "<img" not in note and "zorblax" in note and "never saw" in note
-    walk, grid, note, how = client.predict(model="fashion-text-gan", caption_a="a red dress", caption_b="blue boots",
-                                           steps=5, seed=0, api_name="/caption_walk")
+    walk, grid, note, how = client.predict(
+        model="fashion-text-gan",
+        caption_a="a red dress",
+        caption_b="blue boots",
+        steps=5,
+        seed=0,
+        api_name="/caption_walk",
+    )
     assert pixels(walk).shape[1] > 5 * 28 * 4 and pixels(grid).shape[0] > 2 * 28 * 4
 
 

@@ -17,10 +17,16 @@ def test_bce_and_mse_losses_match_hand_computation():
     x = torch.tensor([[0.0, 1.0, 0.5, 0.2], [1.0, 0.0, 0.3, 0.9]]).view(2, 1, 2, 2)
     x_hat = torch.tensor([[0.1, 0.8, 0.5, 0.3], [0.7, 0.2, 0.4, 0.6]]).view(2, 1, 2, 2)
     import math
-    per_image = [-sum(a * math.log(b) + (1 - a) * math.log(1 - b) for a, b in zip(xr, hr))
-                 for xr, hr in zip(x.view(2, -1).tolist(), x_hat.view(2, -1).tolist())]
+
+    per_image = [
+        -sum(a * math.log(b) + (1 - a) * math.log(1 - b) for a, b in zip(xr, hr))
+        for xr, hr in zip(x.view(2, -1).tolist(), x_hat.view(2, -1).tolist())
+    ]
     assert reconstruction_loss(x, x_hat, "bce").item() == pytest.approx(sum(per_image) / 2, rel=1e-6)
-    half_sq = [0.5 * sum((a - b) ** 2 for a, b in zip(xr, hr)) for xr, hr in zip(x.view(2, -1).tolist(), x_hat.view(2, -1).tolist())]
+    half_sq = [
+        0.5 * sum((a - b) ** 2 for a, b in zip(xr, hr))
+        for xr, hr in zip(x.view(2, -1).tolist(), x_hat.view(2, -1).tolist())
+    ]
     assert reconstruction_loss(x, x_hat, "mse").item() == pytest.approx(sum(half_sq) / 2, rel=1e-6)
 
 
@@ -41,7 +47,9 @@ def test_tied_weights_are_one_tensor_through_save_load_and_a_training_step(tmp_p
     model(x).loss.backward()
     optimizer.step()
     h = model.encode(x)
-    assert torch.allclose(model.decode(h).flatten(1), torch.sigmoid(F.linear(h, model.encoder.weight.T, model.decoder_bias)))
+    assert torch.allclose(
+        model.decode(h).flatten(1), torch.sigmoid(F.linear(h, model.encoder.weight.T, model.decoder_bias))
+    )
     model.save_pretrained(tmp_path)
     with safe_open(tmp_path / "model.safetensors", "pt") as f:
         assert sorted(f.keys()) == ["decoder_bias", "encoder.bias", "encoder.weight"]
@@ -92,8 +100,17 @@ def test_denoising_model_corrupts_only_in_training():
     assert not torch.equal(model.train()(x, generator=torch.Generator().manual_seed(0)).corrupted, x)
 
 
-@pytest.mark.parametrize("bad", [dict(hidden_size=0), dict(noise_type="gaussian"), dict(noise_type="none", noise_level=0.3),
-                                 dict(reconstruction_loss="l1"), dict(decoder_activation="identity"), dict(contractive_weight=-1)])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        dict(hidden_size=0),
+        dict(noise_type="gaussian"),
+        dict(noise_type="none", noise_level=0.3),
+        dict(reconstruction_loss="l1"),
+        dict(decoder_activation="identity"),
+        dict(contractive_weight=-1),
+    ],
+)
 def test_config_rejects_bad_values(bad):
     with pytest.raises(ValueError):
         AutoencoderConfig(**bad)
@@ -103,6 +120,7 @@ def test_round_trip_gives_identical_outputs_on_real_data(tmp_path, fashion_batch
     model = Autoencoder(AutoencoderConfig(hidden_size=32, tied_weights=False)).eval()
     model.save_pretrained(tmp_path)
     from transformers import AutoModel
+
     loaded = AutoModel.from_pretrained(tmp_path).eval()
     assert type(loaded) is Autoencoder
     assert torch.equal(loaded(fashion_batch).reconstruction, model(fashion_batch).reconstruction)

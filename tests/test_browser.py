@@ -4,7 +4,6 @@ import os
 from pathlib import Path
 
 import pytest
-
 from conftest import ROOT
 
 CHROMIUM = "/usr/bin/chromium"
@@ -19,13 +18,23 @@ if not Path(CHROMIUM).exists():
 @pytest.fixture(scope="module")
 def page():
     from playwright.sync_api import sync_playwright
+
     import app
+
     _, url, _ = app.demo.launch(server_name="127.0.0.1", prevent_thread_lock=True, quiet=True, ssr_mode=False)
     SHOTS.mkdir(exist_ok=True)
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-            "--disable-sync", "--no-first-run"])
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
+        )
         page = browser.new_page(viewport={"width": 1400, "height": 1100})
         page.goto(url)
         page.get_by_role("button", name="Sample", exact=True).wait_for(timeout=60_000)

@@ -9,7 +9,11 @@ from transformers import AutoModel
 import genhub
 from genhub.models.ebgan import EBGAN, EBGANConfig, pulling_away, truncated_normal
 from genhub.operations import (
-    class_ids_from_names, interpolate_seeds, one_hot_from_names, sample, truncated_noise_sample,
+    class_ids_from_names,
+    interpolate_seeds,
+    one_hot_from_names,
+    sample,
+    truncated_noise_sample,
 )
 
 NAMES = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"]
@@ -17,8 +21,16 @@ NAMES = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt
 
 def tiny(objective="energy", **kw):
     torch.manual_seed(0)
-    config = EBGANConfig(objective=objective, latent_dim=8, class_embed_dim=4, generator_channels=(8, 4),
-                         cost_channels=(4, 8), cost_code_dim=6, class_names=NAMES, **kw)
+    config = EBGANConfig(
+        objective=objective,
+        latent_dim=8,
+        class_embed_dim=4,
+        generator_channels=(8, 4),
+        cost_channels=(4, 8),
+        cost_code_dim=6,
+        class_names=NAMES,
+        **kw,
+    )
     return EBGAN(config).eval()
 
 
@@ -74,7 +86,9 @@ def test_pulling_away_term_by_hand():
     model = tiny(pull_away_weight=0.5)
     fake = model(*model.sample_inputs(6, generator=torch.Generator().manual_seed(3)))
     out = model.generator_loss(fake, torch.zeros(6, dtype=torch.long))
-    assert out.pull_away is not None and out.loss.item() == pytest.approx(out.energy_fake.item() + 0.5 * out.pull_away.item(), rel=1e-5)
+    assert out.pull_away is not None and out.loss.item() == pytest.approx(
+        out.energy_fake.item() + 0.5 * out.pull_away.item(), rel=1e-5
+    )
 
 
 @pytest.mark.parametrize("truncation", [0.1, 0.5, 1.0])
@@ -107,18 +121,23 @@ def test_generate_is_seeded_and_checks_its_inputs():
     a = model.generate(4, class_labels="Coat", truncation=0.7, generator=g())
     assert a.shape == (4, 1, 28, 28) and a.min() >= 0 and a.max() <= 1
     assert torch.equal(a, model.generate(4, class_labels="Coat", truncation=0.7, generator=g()))
-    for bad, message in [(dict(num_images=0), "num_images"), (dict(num_images=5000), "num_images"),
-                         (dict(num_images=2, class_labels=[1, 2, 3]), "3 class labels for 2 images"),
-                         (dict(latents=torch.full((2, 8), float("nan"))), "NaN"),
-                         (dict(latents=torch.zeros(2, 9)), r"\(N, 8\)")]:
+    for bad, message in [
+        (dict(num_images=0), "num_images"),
+        (dict(num_images=5000), "num_images"),
+        (dict(num_images=2, class_labels=[1, 2, 3]), "3 class labels for 2 images"),
+        (dict(latents=torch.full((2, 8), float("nan"))), "NaN"),
+        (dict(latents=torch.zeros(2, 9)), r"\(N, 8\)"),
+    ]:
         with pytest.raises(ValueError, match=message):
             model.generate(**bad)
 
 
 def test_same_seed_same_images_under_concurrent_calls():
     model = tiny()
+
     def draw(seed):
         return model.generate(8, truncation=0.9, generator=torch.Generator().manual_seed(seed))
+
     with concurrent.futures.ThreadPoolExecutor(4) as pool:
         results = list(pool.map(draw, [1, 2] * 4))
     assert all(torch.equal(results[0], r) for r in results[::2]) and not torch.equal(results[0], results[1])

@@ -7,16 +7,20 @@ import subprocess
 import sys
 
 import pytest
-
-from hub_server import start_hub_server
 from conftest import ROOT
+from hub_server import start_hub_server
 
 
 @pytest.fixture
 def hub(tmp_path):
     server, state, url = start_hub_server()
-    env = {**os.environ, "HF_ENDPOINT": url, "HF_TOKEN": "hf_test_token", "HF_HOME": str(tmp_path / "hf"),
-           "PYTHONPATH": str(ROOT)}
+    env = {
+        **os.environ,
+        "HF_ENDPOINT": url,
+        "HF_TOKEN": "hf_test_token",
+        "HF_HOME": str(tmp_path / "hf"),
+        "PYTHONPATH": str(ROOT),
+    }
     env.pop("HF_HUB_OFFLINE", None)
     yield state, env
     server.shutdown()
@@ -31,21 +35,26 @@ def run(code: str, env: dict) -> str:
 @pytest.mark.slow
 def test_push_then_download_by_repo_id_then_offline(hub, fashion_batch, tmp_path):
     state, env = hub
-    run("import genhub\n"
+    run(
+        "import genhub\n"
         "m = genhub.load_model('fashion-vae')\n"
         "m.push_to_hub('tester/fashion-vae')\n"
         "from huggingface_hub import ModelCard\n"
-        "ModelCard.load('checkpoints/fashion-vae/README.md').push_to_hub('tester/fashion-vae')\n", {**env, "PWD": str(ROOT)})
+        "ModelCard.load('checkpoints/fashion-vae/README.md').push_to_hub('tester/fashion-vae')\n",
+        {**env, "PWD": str(ROOT)},
+    )
     files = state.repos["tester/fashion-vae"]["files"]
     assert {"config.json", "model.safetensors", "README.md"} <= set(files)
     assert b"library_name: genhub" in files["README.md"]
-    check = ("import genhub, torch\n"
-             "from transformers import AutoModel\n"
-             "m = AutoModel.from_pretrained('tester/fashion-vae')\n"
-             "ref = genhub.load_model('fashion-vae')\n"
-             "z = torch.randn(4, m.config.latent_dim, generator=torch.Generator().manual_seed(0))\n"
-             "assert type(m).__name__ == 'VAE' and torch.equal(m.eval().decode(z), ref.decode(z))\n"
-             "print('same images')\n")
+    check = (
+        "import genhub, torch\n"
+        "from transformers import AutoModel\n"
+        "m = AutoModel.from_pretrained('tester/fashion-vae')\n"
+        "ref = genhub.load_model('fashion-vae')\n"
+        "z = torch.randn(4, m.config.latent_dim, generator=torch.Generator().manual_seed(0))\n"
+        "assert type(m).__name__ == 'VAE' and torch.equal(m.eval().decode(z), ref.decode(z))\n"
+        "print('same images')\n"
+    )
     assert "same images" in run(check, env)
     downloads = [r for r in state.requests if "/resolve/" in r]
     assert any("model.safetensors" in r for r in downloads)
@@ -58,11 +67,18 @@ def test_push_then_download_by_repo_id_then_offline(hub, fashion_batch, tmp_path
 def test_publish_command_pushes_every_checkpoint(hub, tmp_path):
     state, env = hub
     import shutil
+
     folder = tmp_path / "ckpts"
     for name in ("fashion-ae-under", "fashion-vae"):
         shutil.copytree(ROOT / "checkpoints" / name, folder / name)
-    out = subprocess.run([sys.executable, "-m", "genhub.hub", "publish", "someone", "--checkpoints", str(folder)],
-                         env=env, capture_output=True, text=True, timeout=300, cwd=ROOT)
+    out = subprocess.run(
+        [sys.executable, "-m", "genhub.hub", "publish", "someone", "--checkpoints", str(folder)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=ROOT,
+    )
     assert out.returncode == 0, out.stderr[-3000:]
     assert sorted(state.repos) == ["someone/fashion-ae-under", "someone/fashion-vae"]
     for name in ("fashion-ae-under", "fashion-vae"):

@@ -32,25 +32,40 @@ def test_only_the_app_imports_gradio():
         assert not any(m == "gradio" or m.startswith("gradio.") for m in imports_of(path)), path
 
 
-def test_app_never_imports_data_or_training():
-    for path in sorted(ROOT.glob("app*.py")):
+def test_space_never_imports_data_or_training():
+    for path in [ROOT / "app.py", *modules("space")]:
         found = imports_of(path)
         assert not any(m.startswith(("genhub.data", "genhub.train")) for m in found), path
+
+
+def test_tabs_never_import_tabs():
+    for path in modules("space/tabs"):
+        found = {m for m in imports_of(path) if m.startswith("space.tabs.")}
+        assert not found, (path, found)
+
+
+def test_only_app_and_space_import_gradio():
+    for folder in ("genhub", "bench"):
+        for path in modules(folder):
+            assert not any(m == "gradio" or m.startswith("gradio.") for m in imports_of(path)), path
 
 
 def test_models_never_import_operations_training_or_app():
     for path in modules("genhub/models"):
         found = imports_of(path)
-        assert not any(m.startswith(("genhub.operations", "genhub.train", "genhub.data", "app")) for m in found), path
+        assert not any(
+            m.startswith(("genhub.operations", "genhub.train", "genhub.data", "app", "space")) for m in found
+        ), path
 
 
 def test_layers_import_no_other_genhub_module():
     assert not any(m.startswith("genhub") for m in imports_of(ROOT / "genhub/models/layers.py"))
 
 
-def test_training_never_imports_operations_or_app():
-    found = imports_of(ROOT / "genhub/train.py")
-    assert not any(m.startswith(("genhub.operations", "app")) for m in found), found
+def test_training_never_imports_operations_or_space():
+    for path in modules("genhub/train"):
+        found = imports_of(path)
+        assert not any(m.startswith(("genhub.operations", "app", "space")) for m in found), (path, found)
 
 
 def test_operations_never_import_training_or_data():

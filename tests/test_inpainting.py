@@ -21,8 +21,10 @@ def centre_mask(n=1):
 def test_known_pixels_are_bit_identical(tiny_vae, fashion_batch):
     x = fashion_batch[:3]
     mask = centre_mask(3)
-    for out in (inpaint(tiny_vae, x, mask, steps=5, generator=torch.Generator().manual_seed(0))["images"],
-                *(inpaint_baseline(x, mask, m) for m in ("telea", "navier_stokes", "mean"))):
+    for out in (
+        inpaint(tiny_vae, x, mask, steps=5, generator=torch.Generator().manual_seed(0))["images"],
+        *(inpaint_baseline(x, mask, m) for m in ("telea", "navier_stokes", "mean")),
+    ):
         known = mask.expand_as(x) == 0
         assert torch.equal(out[known], x[known])
         assert not torch.equal(out, x)

@@ -56,9 +56,14 @@ def test_shape_mismatch(checkpoint):
         genhub.load_model(checkpoint)
 
 
-@pytest.mark.parametrize("text, reason", [("{not json", "config.json.*not a valid JSON"),
-                                          ('{"model_type": "genhub_autoencoder", "hidden_size": -3}', "not a genhub config"),
-                                          ('{"model_type": "no_such_family"}', "not a genhub config")])
+@pytest.mark.parametrize(
+    "text, reason",
+    [
+        ("{not json", "config.json.*not a valid JSON"),
+        ('{"model_type": "genhub_autoencoder", "hidden_size": -3}', "not a genhub config"),
+        ('{"model_type": "no_such_family"}', "not a genhub config"),
+    ],
+)
 def test_bad_config(checkpoint, text, reason):
     (checkpoint / "config.json").write_text(text)
     with pytest.raises(CheckpointError, match=reason):
@@ -91,6 +96,7 @@ def test_save_is_atomic(checkpoint, monkeypatch):
 
 def test_every_shipped_checkpoint_is_a_complete_hub_repo():
     from genhub.models import CHECKPOINTS_DIR
+
     folders = sorted(p for p in CHECKPOINTS_DIR.iterdir() if p.is_dir() and not p.name.startswith("."))
     assert len(folders) >= 6
     for folder in folders:

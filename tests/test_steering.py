@@ -10,7 +10,7 @@ from genhub.operations.steering import edit_images, steer
 
 def blob(top=10, left=8, size=4):
     x = torch.zeros(1, 1, 28, 28)
-    x[..., top:top + size, left:left + size] = 1
+    x[..., top : top + size, left : left + size] = 1
     return x
 
 
@@ -28,8 +28,8 @@ def test_shift_moves_a_blob_by_k_pixels(k):
         assert torch.allclose(out, torch.roll(x, k, dims=axis), atol=1e-6)
         # the mask is 0 exactly on the |k| rows/columns that came from outside the frame
         assert mask.sum() == 28 * (28 - abs(k))
-        strip = mask[..., :abs(k)] if axis == -1 else mask[..., :abs(k), :]
-        strip = strip if k > 0 else (mask[..., -abs(k):] if axis == -1 else mask[..., -abs(k):, :])
+        strip = mask[..., : abs(k)] if axis == -1 else mask[..., : abs(k), :]
+        strip = strip if k > 0 else (mask[..., -abs(k) :] if axis == -1 else mask[..., -abs(k) :, :])
         assert strip.max() == 0
 
 
@@ -48,8 +48,9 @@ def test_zoom_rotate_and_brightness_move_the_moments():
     assert bright.min() == pytest.approx(0.2) and bright.max() == 1.0
 
 
-@pytest.mark.parametrize("edit, alpha", [("zoom", 3.0), ("shift_x", 9.0), ("rotate_2d", float("nan")),
-                                         ("brightness", "0.1"), ("tilt", 1.0)])
+@pytest.mark.parametrize(
+    "edit, alpha", [("zoom", 3.0), ("shift_x", 9.0), ("rotate_2d", float("nan")), ("brightness", "0.1"), ("tilt", 1.0)]
+)
 def test_bad_edits_and_alphas(edit, alpha):
     with pytest.raises(ValueError, match="alpha for|unknown edit"):
         edit_images(blob(), edit, alpha)
@@ -57,8 +58,9 @@ def test_bad_edits_and_alphas(edit, alpha):
 
 def test_steer_moves_along_the_walk_and_combines_edits():
     torch.manual_seed(0)
-    gan = EBGAN(EBGANConfig(latent_dim=8, class_embed_dim=4, generator_channels=(8, 4), cost_channels=(4, 8),
-                            cost_code_dim=6)).eval()
+    gan = EBGAN(
+        EBGANConfig(latent_dim=8, class_embed_dim=4, generator_channels=(8, 4), cost_channels=(4, 8), cost_code_dim=6)
+    ).eval()
     walks = Walks(WalksConfig(latent_dim=8))
     with torch.no_grad():
         walks.directions.copy_(torch.randn(6, 8))
@@ -66,15 +68,17 @@ def test_steer_moves_along_the_walk_and_combines_edits():
     out = steer(gan, "shift_x", 8.0, latents=z, class_labels=[1, 2], walks=walks)
     assert torch.allclose(out, gan.generate(latents=z + walks.directions[1], class_labels=[1, 2]))
     both = steer(gan, {"shift_x": 4.0, "zoom": 2.0}, latents=z, class_labels=[1, 2], walks=walks)
-    assert torch.allclose(both, gan.generate(latents=z + 0.5 * walks.directions[1] + walks.directions[0],
-                                             class_labels=[1, 2]), atol=1e-6)
+    assert torch.allclose(
+        both, gan.generate(latents=z + 0.5 * walks.directions[1] + walks.directions[0], class_labels=[1, 2]), atol=1e-6
+    )
     with pytest.raises(ValueError, match="alpha for zoom"):
         steer(gan, "zoom", 5.0, latents=z, walks=walks)
 
 
 @pytest.mark.parametrize("gan", ["fashion-ebgan", "fashion-dcgan"])
-@pytest.mark.parametrize("edit, alpha", [("zoom", 0.6), ("brightness", -0.4), ("shift_x", 6.0), ("shift_y", 6.0),
-                                         ("rotate_2d", 40.0)])
+@pytest.mark.parametrize(
+    "edit, alpha", [("zoom", 0.6), ("brightness", -0.4), ("shift_x", 6.0), ("shift_y", 6.0), ("rotate_2d", 40.0)]
+)
 def test_shipped_walks_steer_the_shipped_generator_the_right_way(gan, edit, alpha):
     model = genhub.load_model(gan)
     images = steer(model, edit, alpha, class_labels=[0, 1, 7, 9], generator=torch.Generator().manual_seed(0))
@@ -83,4 +87,3 @@ def test_shipped_walks_steer_the_shipped_generator_the_right_way(gan, edit, alph
     assert figures["achieved"] * figures["target"] > 0  # the walk moves the right way ...
     if edit in ("zoom", "brightness"):  # ... and for these edits gets well towards the target
         assert figures["relative_l2"] < 0.8
-

@@ -11,7 +11,7 @@ from genhub.operations.super_resolution import rgb_to_ycbcr, super_resolve, ycbc
 def photo(name: str, side: int) -> torch.Tensor:
     array = torch.from_numpy(getattr(skimage.data, name)()).float().div(255)
     x = array[None, None] if array.ndim == 2 else array.permute(2, 0, 1)[None]
-    return x[:, :, 100:100 + side, 100:100 + side]
+    return x[:, :, 100 : 100 + side, 100 : 100 + side]
 
 
 @pytest.fixture(scope="module")
@@ -47,16 +47,19 @@ def test_ycbcr_round_trip():
     assert torch.allclose(ycbcr_to_rgb(rgb_to_ycbcr(x)), x, atol=1e-3)
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    (dict(images=torch.rand(1, 1, 1, 1), method="internal"), "at least 8 pixels"),
-    (dict(images=torch.rand(1, 1, 600, 20), method="bicubic"), "at most 512"),
-    (dict(images=torch.rand(1, 2, 9, 9), method="bicubic"), "1 \\(grey\\), 3 \\(RGB\\) or 4"),
-    (dict(images=torch.rand(1, 1, 9, 9), scale=3), "scale must be one of"),
-    (dict(images=torch.rand(1, 1, 9, 9), method="magic"), "method must be one of"),
-    (dict(images=torch.rand(1, 1, 9, 9), method="learned"), "needs a genhub SuperResolution model"),
-    (dict(images=torch.rand(1, 1, 9, 9), method="internal", steps=0), "steps must be"),
-    (dict(images=torch.full((1, 1, 9, 9), float("nan")), method="bicubic"), "NaN"),
-])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        (dict(images=torch.rand(1, 1, 1, 1), method="internal"), "at least 8 pixels"),
+        (dict(images=torch.rand(1, 1, 600, 20), method="bicubic"), "at most 512"),
+        (dict(images=torch.rand(1, 2, 9, 9), method="bicubic"), "1 \\(grey\\), 3 \\(RGB\\) or 4"),
+        (dict(images=torch.rand(1, 1, 9, 9), scale=3), "scale must be one of"),
+        (dict(images=torch.rand(1, 1, 9, 9), method="magic"), "method must be one of"),
+        (dict(images=torch.rand(1, 1, 9, 9), method="learned"), "needs a genhub SuperResolution model"),
+        (dict(images=torch.rand(1, 1, 9, 9), method="internal", steps=0), "steps must be"),
+        (dict(images=torch.full((1, 1, 9, 9), float("nan")), method="bicubic"), "NaN"),
+    ],
+)
 def test_bad_requests(kwargs, message):
     kwargs = {"scale": 2, **kwargs}
     with pytest.raises(ValueError, match=message):

@@ -17,8 +17,15 @@ def captioned():
 @pytest.fixture(scope="module")
 def tiny(captioned):
     torch.manual_seed(0)
-    config = TextGANConfig(vocab=vocabulary(captioned["captions"]), word_dim=8, text_embed_dim=8, latent_dim=4,
-                           generator_channels=(8, 4), cost_channels=(4, 8), cost_code_dim=6)
+    config = TextGANConfig(
+        vocab=vocabulary(captioned["captions"]),
+        word_dim=8,
+        text_embed_dim=8,
+        latent_dim=4,
+        generator_channels=(8, 4),
+        cost_channels=(4, 8),
+        cost_code_dim=6,
+    )
     return TextGAN(config).eval()
 
 
@@ -71,7 +78,9 @@ def test_control_characters_html_and_unknown_words(tiny):
 def test_same_seed_same_images_and_shapes(tiny):
     g = lambda: torch.Generator().manual_seed(3)  # noqa: E731
     a = tiny.generate(["blue sneakers", "a white bag"], num_images_per_caption=3, generator=g())
-    assert a.shape == (6, 3, 28, 28) and torch.equal(a, tiny.generate(["blue sneakers", "a white bag"], 3, generator=g()))
+    assert a.shape == (6, 3, 28, 28) and torch.equal(
+        a, tiny.generate(["blue sneakers", "a white bag"], 3, generator=g())
+    )
     with pytest.raises(ValueError, match="num_images_per_caption"):
         tiny.generate(["a dress"], num_images_per_caption=0)
 
@@ -81,7 +90,9 @@ def test_gan_cls_and_gan_int_losses(tiny, captioned):
     text = tiny.encode_text(captioned["captions"][:4])
     fake = tiny(torch.randn(4, 4), text)
     d = tiny.discriminate
-    expected = F.softplus(-d(x, text)).mean() + 0.5 * (F.softplus(d(x, text.roll(1, 0))).mean() + F.softplus(d(fake, text)).mean())
+    expected = F.softplus(-d(x, text)).mean() + 0.5 * (
+        F.softplus(d(x, text.roll(1, 0))).mean() + F.softplus(d(fake, text)).mean()
+    )
     assert tiny.discriminator_loss(x, fake, text, text.roll(1, 0)).item() == pytest.approx(expected.item(), rel=1e-5)
     mixed = F.normalize(text + text.roll(1, 0), dim=1)
     fake_mixed = tiny(torch.randn(4, 4), mixed)
@@ -93,7 +104,9 @@ def test_round_trip(tiny, tmp_path):
     tiny.save_pretrained(tmp_path)
     loaded = genhub.load_model(tmp_path)
     z = torch.zeros(1, 4)
-    assert torch.allclose(loaded.generate(["a red dress"], latents=z), tiny.generate(["a red dress"], latents=z), atol=1e-6)
+    assert torch.allclose(
+        loaded.generate(["a red dress"], latents=z), tiny.generate(["a red dress"], latents=z), atol=1e-6
+    )
     assert loaded.config.vocab == tiny.config.vocab
 
 

@@ -39,8 +39,15 @@ def test_gan_training_logs_the_three_pitfalls():
     images = data.as_float_images(data.load_fashion_mnist("train")[0][:320])
     labels = data.load_fashion_mnist("train")[1][:320]
     torch.manual_seed(0)
-    model, log = train.train_gan(train.build_model(recipe), images, labels, recipe, Accelerator(cpu=True),
-                                 genhub.load_model(train.CLASSIFIER), max_steps=12)
+    model, log = train.train_gan(
+        train.build_model(recipe),
+        images,
+        labels,
+        recipe,
+        Accelerator(cpu=True),
+        genhub.load_model(train.CLASSIFIER),
+        max_steps=12,
+    )
     assert len(log["cost_loss"]) == len(log["generator_grad_norm"]) == 12
     assert all(n > 0 for n in log["generator_grad_norm"])
     assert log["histogram_step"] == [0] and sum(log["class_histogram"][0]) == pytest.approx(1.0, abs=1e-3)

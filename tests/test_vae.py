@@ -1,6 +1,7 @@
 import pytest
 import torch
-from torch.distributions import Normal, kl_divergence as torch_kl
+from torch.distributions import Normal
+from torch.distributions import kl_divergence as torch_kl
 
 import genhub
 from genhub.models.vae import VAE, VAEConfig, kl_divergence
@@ -24,8 +25,14 @@ def test_kl_is_the_lectures_closed_form():
 
 def test_loss_is_reconstruction_plus_beta_kl(tiny_vae, fashion_batch):
     out = tiny_vae(fashion_batch, generator=torch.Generator().manual_seed(0))
-    bce = torch.nn.functional.binary_cross_entropy(out.reconstruction.clamp(1e-7, 1 - 1e-7), fashion_batch,
-                                                   reduction="none").flatten(1).sum(1).mean()
+    bce = (
+        torch.nn.functional.binary_cross_entropy(
+            out.reconstruction.clamp(1e-7, 1 - 1e-7), fashion_batch, reduction="none"
+        )
+        .flatten(1)
+        .sum(1)
+        .mean()
+    )
     assert out.reconstruction_loss.item() == pytest.approx(bce.item(), rel=1e-3)
     assert out.loss.item() == pytest.approx(out.reconstruction_loss.item() + 2.0 * out.kl.item(), rel=1e-6)
     assert torch.allclose(out.kl, kl_divergence(out.mean, out.logvar).mean())

@@ -20,8 +20,15 @@ from .text_gan import TextGAN, TextGANConfig
 from .vae import VAE, VAEConfig, VAEOutput
 from .walks import Walks, WalksConfig
 
-FAMILIES = ((AutoencoderConfig, Autoencoder), (VAEConfig, VAE), (ClassifierConfig, Classifier), (EBGANConfig, EBGAN),
-            (SuperResolutionConfig, SuperResolution), (WalksConfig, Walks), (TextGANConfig, TextGAN))
+FAMILIES = (
+    (AutoencoderConfig, Autoencoder),
+    (VAEConfig, VAE),
+    (ClassifierConfig, Classifier),
+    (EBGANConfig, EBGAN),
+    (SuperResolutionConfig, SuperResolution),
+    (WalksConfig, Walks),
+    (TextGANConfig, TextGAN),
+)
 for _config_class, _model_class in FAMILIES:
     AutoConfig.register(_config_class.model_type, _config_class, exist_ok=True)
     AutoModel.register(_config_class, _model_class, exist_ok=True)
@@ -67,7 +74,27 @@ def load_model(name_or_path: str | Path, **kwargs) -> PreTrainedModel:
 
 
 __all__ = [
-    "EBGAN", "Classifier", "ClassifierConfig", "ClassifierOutput", "EBGANConfig", "GANLossOutput", "VAE", "Autoencoder", "AutoencoderConfig", "AutoencoderOutput", "CheckpointError", "VAEConfig",
-    "VAEOutput", "load_model", "SuperResolution", "SuperResolutionConfig", "SuperResolutionOutput", "Walks",
-    "WalksConfig", "TextGAN", "TextGANConfig", "resolve_checkpoint", "CHECKPOINTS_DIR",
+    "EBGAN",
+    "Classifier",
+    "ClassifierConfig",
+    "ClassifierOutput",
+    "EBGANConfig",
+    "GANLossOutput",
+    "VAE",
+    "Autoencoder",
+    "AutoencoderConfig",
+    "AutoencoderOutput",
+    "CheckpointError",
+    "VAEConfig",
+    "VAEOutput",
+    "load_model",
+    "SuperResolution",
+    "SuperResolutionConfig",
+    "SuperResolutionOutput",
+    "Walks",
+    "WalksConfig",
+    "TextGAN",
+    "TextGANConfig",
+    "resolve_checkpoint",
+    "CHECKPOINTS_DIR",
 ]

@@ -156,7 +156,9 @@ class Autoencoder(PreTrainedModel):
         row_norms = self.encoder.weight.pow(2).sum(1)  # sum_j W_ij^2, (d,)
         return (slope.pow(2) * row_norms).sum(1)
 
-    def forward(self, images: torch.Tensor, generator: torch.Generator | None = None, corrupt_input: bool | None = None):
+    def forward(
+        self, images: torch.Tensor, generator: torch.Generator | None = None, corrupt_input: bool | None = None
+    ):
         """Encode x_tilde (corrupted in training, or when corrupt_input=True), decode, and score against x."""
         config = self.config
         if corrupt_input is None:
@@ -170,6 +172,10 @@ class Autoencoder(PreTrainedModel):
             contractive = self.contractive_penalty(corrupted).mean()
             loss = rec_loss + config.contractive_weight * contractive
         return AutoencoderOutput(
-            loss=loss, reconstruction_loss=rec_loss, contractive_loss=contractive,
-            reconstruction=reconstruction, code=code, corrupted=corrupted,
+            loss=loss,
+            reconstruction_loss=rec_loss,
+            contractive_loss=contractive,
+            reconstruction=reconstruction,
+            code=code,
+            corrupted=corrupted,
         )

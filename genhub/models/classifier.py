@@ -69,8 +69,15 @@ class Classifier(PreTrainedModel):
         c1, c2 = config.hidden_channels
 
         def block(cin, cout):  # two 3x3 convs, then halve the side
-            return nn.Sequential(nn.Conv2d(cin, cout, 3, padding=1), nn.BatchNorm2d(cout), nn.ReLU(),
-                                 nn.Conv2d(cout, cout, 3, padding=1), nn.BatchNorm2d(cout), nn.ReLU(), nn.MaxPool2d(2))
+            return nn.Sequential(
+                nn.Conv2d(cin, cout, 3, padding=1),
+                nn.BatchNorm2d(cout),
+                nn.ReLU(),
+                nn.Conv2d(cout, cout, 3, padding=1),
+                nn.BatchNorm2d(cout),
+                nn.ReLU(),
+                nn.MaxPool2d(2),
+            )
 
         self.body = nn.Sequential(block(config.num_channels, c1), block(c1, c2))  # -> (N, c2, 7, 7)
         self.to_features = nn.Sequential(nn.Flatten(), nn.Linear(c2 * 49, config.feature_dim), nn.ReLU())
@@ -90,4 +97,4 @@ class Classifier(PreTrainedModel):
     @torch.no_grad()
     def predict(self, images: torch.Tensor, batch_size: int = 1000) -> torch.Tensor:
         """Predicted label ids (N,)."""
-        return torch.cat([self(images[i:i + batch_size]).logits.argmax(1) for i in range(0, len(images), batch_size)])
+        return torch.cat([self(images[i : i + batch_size]).logits.argmax(1) for i in range(0, len(images), batch_size)])

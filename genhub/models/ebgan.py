@@ -51,7 +51,9 @@ class EBGANConfig(PretrainedConfig):
         if image_size != 28:
             raise ValueError(f"the GAN's conv stacks work on 28x28 images, got image_size={image_size}")
         if min(num_channels, latent_dim, class_embed_dim, cost_code_dim) < 1 or num_classes < 1:
-            raise ValueError("num_channels, latent_dim, num_classes, class_embed_dim and cost_code_dim must be positive")
+            raise ValueError(
+                "num_channels, latent_dim, num_classes, class_embed_dim and cost_code_dim must be positive"
+            )
         for name, widths in (("generator_channels", generator_channels), ("cost_channels", cost_channels)):
             if len(widths) != 2 or min(widths) < 1:
                 raise ValueError(f"{name} must be two positive widths, got {widths}")
@@ -98,7 +100,7 @@ def class_ids(labels, class_names: list[str] | None, num_classes: int) -> torch.
     """Class ids from ints or names (case-insensitive); a clear ValueError for anything else."""
     lookup = {name.lower(): i for i, name in enumerate(class_names or [])}
     ids = []
-    for label in (labels.tolist() if isinstance(labels, torch.Tensor) else list(labels)):
+    for label in labels.tolist() if isinstance(labels, torch.Tensor) else list(labels):
         if isinstance(label, str):
             if label.strip().lower() not in lookup:
                 raise ValueError(f"unknown class name {label!r}; known: {', '.join(class_names or [])}")
@@ -120,7 +122,9 @@ class Generator(ConditionalGenerator):
     condition every block."""
 
     def __init__(self, config: EBGANConfig):
-        super().__init__(config.latent_dim + config.class_embed_dim, tuple(config.generator_channels), config.num_channels)
+        super().__init__(
+            config.latent_dim + config.class_embed_dim, tuple(config.generator_channels), config.num_channels
+        )
         self.class_embedding = nn.Embedding(config.num_classes, config.class_embed_dim)
 
     def forward(self, latents: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
@@ -176,8 +180,14 @@ class EBGAN(PreTrainedModel):
         self.cost = CostNetwork(config)
         self.post_init()
 
-    def sample_inputs(self, num_images: int, class_labels=None, latents=None, truncation: float = 1.0,
-                      generator: torch.Generator | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+    def sample_inputs(
+        self,
+        num_images: int,
+        class_labels=None,
+        latents=None,
+        truncation: float = 1.0,
+        generator: torch.Generator | None = None,
+    ) -> tuple[torch.Tensor, torch.Tensor]:
         """Checked (latents (N, latent_dim), labels (N,)); missing ones drawn from `generator`."""
         c = self.config
         if latents is not None:
@@ -193,8 +203,9 @@ class EBGAN(PreTrainedModel):
         if class_labels is None:
             labels = torch.randint(c.num_classes, (num_images,), generator=generator)
         else:
-            labels = class_ids([class_labels] if isinstance(class_labels, (int, str)) else class_labels,
-                               c.class_names, c.num_classes)
+            labels = class_ids(
+                [class_labels] if isinstance(class_labels, (int, str)) else class_labels, c.class_names, c.num_classes
+            )
             if len(labels) == 1:
                 labels = labels.expand(num_images)
             elif len(labels) != num_images:
@@ -202,8 +213,14 @@ class EBGAN(PreTrainedModel):
         return latents.to(self.device, self.dtype), labels.to(self.device)
 
     @torch.no_grad()
-    def generate(self, num_images: int = 16, class_labels=None, latents=None, truncation: float = 1.0,
-                 generator: torch.Generator | None = None) -> torch.Tensor:
+    def generate(
+        self,
+        num_images: int = 16,
+        class_labels=None,
+        latents=None,
+        truncation: float = 1.0,
+        generator: torch.Generator | None = None,
+    ) -> torch.Tensor:
         """Images (N, C, 28, 28) in [0, 1]. class_labels: None (random), one or N ids or class names."""
         latents, labels = self.sample_inputs(num_images, class_labels, latents, truncation, generator)
         return (self.generator(latents, labels) + 1) / 2  # eval mode (as load_model returns it) for sampling
@@ -212,8 +229,9 @@ class EBGAN(PreTrainedModel):
         """C(x, y) per image (N,): reconstruction energy (EBGAN) or -D(x, y) (baseline); low = real."""
         return self.cost(images, class_labels)[0]
 
-    def cost_loss(self, real: torch.Tensor, fake: torch.Tensor, labels: torch.Tensor,
-                  fake_labels: torch.Tensor) -> GANLossOutput:
+    def cost_loss(
+        self, real: torch.Tensor, fake: torch.Tensor, labels: torch.Tensor, fake_labels: torch.Tensor
+    ) -> GANLossOutput:
         """(1) the cost network's loss, on real images and detached generated ones (both in [0, 1])."""
         e_real, e_fake = self.energy(real, labels), self.energy(fake.detach(), fake_labels)
         if self.config.objective == "energy":

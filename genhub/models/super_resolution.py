@@ -99,8 +99,10 @@ class PatchDiscriminator(nn.Module):
     def __init__(self, num_channels: int = 1, width: int = 32):
         super().__init__()
         self.net = nn.Sequential(
-            nn.Conv2d(num_channels, width, 4, stride=2, padding=1), nn.LeakyReLU(0.2),  # -> H / 2
-            nn.Conv2d(width, 2 * width, 4, stride=2, padding=1), nn.LeakyReLU(0.2),  # -> H / 4
+            nn.Conv2d(num_channels, width, 4, stride=2, padding=1),
+            nn.LeakyReLU(0.2),  # -> H / 2
+            nn.Conv2d(width, 2 * width, 4, stride=2, padding=1),
+            nn.LeakyReLU(0.2),  # -> H / 4
             nn.Conv2d(2 * width, 1, 3, padding=1),  # one logit per patch
         )
 

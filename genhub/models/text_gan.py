@@ -33,14 +33,17 @@ def build_tokenizer(vocab: list[str], max_length: int) -> PreTrainedTokenizerFas
     core = Tokenizer(models.WordLevel({w: i for i, w in enumerate(vocab)}, unk_token="[UNK]"))
     core.normalizer = normalizers.Sequence([normalizers.NFKC(), normalizers.Lowercase()])
     core.pre_tokenizer = pre_tokenizers.Sequence([pre_tokenizers.Whitespace(), pre_tokenizers.Punctuation()])
-    return PreTrainedTokenizerFast(tokenizer_object=core, pad_token="[PAD]", unk_token="[UNK]",
-                                   model_max_length=max_length)
+    return PreTrainedTokenizerFast(
+        tokenizer_object=core, pad_token="[PAD]", unk_token="[UNK]", model_max_length=max_length
+    )
 
 
 def vocabulary(captions: list[str]) -> list[str]:
     """The words of the captions, as the tokenizer splits them, after the special tokens."""
     splitter = build_tokenizer(SPECIAL_TOKENS, 8).backend_tokenizer
-    words = {w for c in captions for w, _ in splitter.pre_tokenizer.pre_tokenize_str(splitter.normalizer.normalize_str(c))}
+    words = {
+        w for c in captions for w, _ in splitter.pre_tokenizer.pre_tokenize_str(splitter.normalizer.normalize_str(c))
+    }
     return SPECIAL_TOKENS + sorted(words)
 
 
@@ -118,8 +121,9 @@ class TextGAN(PreTrainedModel):
         self.tokenizer = build_tokenizer(config.vocab, config.max_caption_tokens)
         self.text_encoder = TextEncoder(config)
         self.image_encoder = ConvEncoder(config.num_channels, channels, config.text_embed_dim)  # psi(x)
-        self.generator = ConditionalGenerator(config.latent_dim + config.text_embed_dim,
-                                              tuple(config.generator_channels), config.num_channels)
+        self.generator = ConditionalGenerator(
+            config.latent_dim + config.text_embed_dim, tuple(config.generator_channels), config.num_channels
+        )
         self.discriminator = ConvEncoder(config.num_channels, channels, config.cost_code_dim)  # f(x)
         self.logit = nn.Linear(config.cost_code_dim, 1)  # w
         self.text_projection = nn.Linear(config.text_embed_dim, config.cost_code_dim, bias=False)  # P
@@ -128,7 +132,10 @@ class TextGAN(PreTrainedModel):
     def tokenize(self, captions: list[str]) -> dict[str, torch.Tensor]:
         texts = [clean_caption(c) for c in captions]
         batch = self.tokenizer(texts, padding="max_length", truncation=True, return_tensors="pt")
-        return {"input_ids": batch["input_ids"].to(self.device), "attention_mask": batch["attention_mask"].to(self.device)}
+        return {
+            "input_ids": batch["input_ids"].to(self.device),
+            "attention_mask": batch["attention_mask"].to(self.device),
+        }
 
     def unknown_words(self, caption: str) -> list[str]:
         """The words of a caption the tokenizer does not know (they become [UNK], which training taught to mean
@@ -147,7 +154,11 @@ class TextGAN(PreTrainedModel):
 
     def contrastive_loss(self, images: torch.Tensor, input_ids: torch.Tensor, attention_mask: torch.Tensor):
         """Symmetric InfoNCE of the joint embedding (matching pairs on the diagonal)."""
-        logits = self.encode_image(images) @ self.text_encoder(input_ids, attention_mask).t() / self.config.contrastive_temperature
+        logits = (
+            self.encode_image(images)
+            @ self.text_encoder(input_ids, attention_mask).t()
+            / self.config.contrastive_temperature
+        )
         target = torch.arange(len(images), device=images.device)
         return (F.cross_entropy(logits, target) + F.cross_entropy(logits.t(), target)) / 2
 
@@ -162,18 +173,28 @@ class TextGAN(PreTrainedModel):
 
     def discriminator_loss(self, real, fake, text, wrong_text) -> torch.Tensor:
         """(1) GAN-CLS: real + right text is real; real + wrong text and fake + right text are fake."""
-        return (F.softplus(-self.discriminate(real, text)).mean()
-                + 0.5 * (F.softplus(self.discriminate(real, wrong_text)).mean()
-                         + F.softplus(self.discriminate(fake.detach(), text)).mean()))
+        return F.softplus(-self.discriminate(real, text)).mean() + 0.5 * (
+            F.softplus(self.discriminate(real, wrong_text)).mean()
+            + F.softplus(self.discriminate(fake.detach(), text)).mean()
+        )
 
     def generator_loss(self, fake, text, fake_interpolated, interpolated_text) -> torch.Tensor:
         """(2) non-saturating loss on the captions' images and on those of interpolated embeddings (GAN-INT)."""
-        return (F.softplus(-self.discriminate(fake, text)).mean()
-                + F.softplus(-self.discriminate(fake_interpolated, interpolated_text)).mean())
+        return (
+            F.softplus(-self.discriminate(fake, text)).mean()
+            + F.softplus(-self.discriminate(fake_interpolated, interpolated_text)).mean()
+        )
 
     @torch.no_grad()
-    def generate(self, captions: list[str] | str, num_images_per_caption: int = 1, generator: torch.Generator | None = None,
-                 latents: torch.Tensor | None = None, truncation: float = 1.0, text_embeddings: torch.Tensor | None = None):
+    def generate(
+        self,
+        captions: list[str] | str,
+        num_images_per_caption: int = 1,
+        generator: torch.Generator | None = None,
+        latents: torch.Tensor | None = None,
+        truncation: float = 1.0,
+        text_embeddings: torch.Tensor | None = None,
+    ):
         """Images (len(captions) * num_images_per_caption, C, 28, 28) in [0, 1], caption-major order.
         `text_embeddings` (N, text_embed_dim) may replace captions (e.g. to interpolate between two)."""
         if text_embeddings is None:
@@ -181,8 +202,11 @@ class TextGAN(PreTrainedModel):
             if not captions:
                 raise ValueError("give at least one caption")
             text_embeddings = self.encode_text(captions)
-        if isinstance(num_images_per_caption, bool) or not isinstance(num_images_per_caption, int) or \
-                not 1 <= num_images_per_caption <= MAX_IMAGES:
+        if (
+            isinstance(num_images_per_caption, bool)
+            or not isinstance(num_images_per_caption, int)
+            or not 1 <= num_images_per_caption <= MAX_IMAGES
+        ):
             raise ValueError(f"num_images_per_caption must be an integer in 1..{MAX_IMAGES}")
         text = text_embeddings.repeat_interleave(num_images_per_caption, 0)
         if len(text) > MAX_IMAGES:

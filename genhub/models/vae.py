@@ -99,8 +99,9 @@ class VAE(PreTrainedModel):
         logits = self.decode_logits(latents)
         return torch.sigmoid(logits) if self.config.reconstruction_loss == "bce" else logits.clamp(0, 1)
 
-    def generate(self, num_images: int = 16, latents: torch.Tensor | None = None,
-                 generator: torch.Generator | None = None) -> torch.Tensor:
+    def generate(
+        self, num_images: int = 16, latents: torch.Tensor | None = None, generator: torch.Generator | None = None
+    ) -> torch.Tensor:
         """Decode z ~ N(0, I) (or the given latents) into images (N, C, 28, 28) in [0, 1]."""
         if latents is None:
             if not 1 <= num_images <= 1024:
@@ -128,6 +129,11 @@ class VAE(PreTrainedModel):
         rec_loss = per_pixel.flatten(1).sum(1).mean()
         kl = kl_divergence(mean, logvar).mean()
         return VAEOutput(
-            loss=rec_loss + self.config.beta * kl, reconstruction_loss=rec_loss, kl=kl,
-            reconstruction=reconstruction.clamp(0, 1), mean=mean, logvar=logvar, latents=latents,
+            loss=rec_loss + self.config.beta * kl,
+            reconstruction_loss=rec_loss,
+            kl=kl,
+            reconstruction=reconstruction.clamp(0, 1),
+            mean=mean,
+            logvar=logvar,
+            latents=latents,
         )

@@ -44,8 +44,9 @@ def check_alpha(edit: str, alpha) -> float:
 
 def _source_grid(edit: str, alpha: float, n: int, h: int, w: int) -> torch.Tensor:
     """For each output pixel, where to read in the input: (N, H, W, 2) normalised (x, y) in [-1, 1]."""
-    ys, xs = torch.meshgrid(torch.linspace(-1 + 1 / h, 1 - 1 / h, h), torch.linspace(-1 + 1 / w, 1 - 1 / w, w),
-                            indexing="ij")
+    ys, xs = torch.meshgrid(
+        torch.linspace(-1 + 1 / h, 1 - 1 / h, h), torch.linspace(-1 + 1 / w, 1 - 1 / w, w), indexing="ij"
+    )
     if edit == "zoom":  # output = input scaled by alpha about the centre
         sx, sy = xs / alpha, ys / alpha
     elif edit == "shift_x":  # alpha pixels to the right
@@ -68,12 +69,12 @@ def edit_images(images: torch.Tensor, edit: str, alpha: float) -> tuple[torch.Te
     """Apply one edit to images (N, C, H, W) in [0, 1]: (edited images, mask (N, 1, H, W) of in-frame pixels)."""
     alpha = check_alpha(edit, alpha)
     n, _, h, w = images.shape
-    full = torch.ones(n, 1, h, w, dtype=images.dtype)
+    full = torch.ones(n, 1, h, w, dtype=images.dtype, device=images.device)
     if alpha == EDIT_RANGES[edit][1]:  # the identity
         return images.clone(), full
     if edit == "brightness":
         return (images + alpha).clamp(0, 1), full
-    grid = _source_grid(edit, alpha, n, h, w).to(images.dtype)
+    grid = _source_grid(edit, alpha, n, h, w).to(images.device, images.dtype)
     edited = F.grid_sample(images, grid, mode="bilinear", padding_mode="zeros", align_corners=False)
     inside = (grid.abs() <= 1).all(-1, keepdim=True).permute(0, 3, 1, 2).to(images.dtype)  # (N, 1, H, W)
     return edited.clamp(0, 1), inside

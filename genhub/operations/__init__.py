@@ -3,12 +3,26 @@
 from .inpainting import inpaint, inpaint_baseline
 from .reconstruction import reconstruct
 from .sampling import (
-    class_ids_from_names, interpolate, interpolate_seeds, latent_traversal, one_hot_from_names, sample,
+    class_ids_from_names,
+    interpolate,
+    interpolate_seeds,
+    latent_traversal,
+    one_hot_from_names,
+    sample,
     truncated_noise_sample,
 )
 from .super_resolution import super_resolve
 
 __all__ = [
-    "class_ids_from_names", "inpaint", "inpaint_baseline", "interpolate", "interpolate_seeds", "latent_traversal", "one_hot_from_names",
-    "reconstruct", "sample", "super_resolve", "truncated_noise_sample",
+    "class_ids_from_names",
+    "inpaint",
+    "inpaint_baseline",
+    "interpolate",
+    "interpolate_seeds",
+    "latent_traversal",
+    "one_hot_from_names",
+    "reconstruct",
+    "sample",
+    "super_resolve",
+    "truncated_noise_sample",
 ]

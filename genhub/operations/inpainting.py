@@ -58,8 +58,10 @@ def _start(model, images, mask, restarts, generator):
     """Initial candidates: latents (N * K, d) and labels, K = restarts (x classes for a GAN)."""
     n = images.shape[0]
     if isinstance(model, VAE):
-        mean = model.encode(images * (1 - mask) + mask * images.sum((2, 3), keepdim=True) /
-                            (1 - mask).sum((2, 3), keepdim=True).clamp_min(1))[0]  # hole filled with the known mean
+        mean = model.encode(
+            images * (1 - mask)
+            + mask * images.sum((2, 3), keepdim=True) / (1 - mask).sum((2, 3), keepdim=True).clamp_min(1)
+        )[0]  # hole filled with the known mean
         noise = torch.randn(n, restarts, mean.shape[1], generator=generator)
         noise[:, 0] = 0  # the first candidate starts at the encoder's mean itself
         return (mean[:, None] + noise).reshape(n * restarts, -1), None, restarts
@@ -72,8 +74,16 @@ def _decode(model, latents, class_logits):
     return model.decode(latents) if isinstance(model, VAE) else model(latents, class_logits.softmax(1))
 
 
-def search_latents(model, images, mask, steps: int = 200, restarts: int = 4, prior_weight: float | None = None,
-                   generator: torch.Generator | None = None, progress: Callable[[int, int], None] | None = None):
+def search_latents(
+    model,
+    images,
+    mask,
+    steps: int = 200,
+    restarts: int = 4,
+    prior_weight: float | None = None,
+    generator: torch.Generator | None = None,
+    progress: Callable[[int, int], None] | None = None,
+):
     """Adam on z (and the GAN's class logits) for every candidate at once; gradients are taken w.r.t. these
     only (the model's own weights are never touched, so concurrent requests are safe). Returns the best
     candidate's (output, latents, class ids or None, loss)."""
@@ -129,9 +139,17 @@ def poisson_blend(fill: torch.Tensor, images: torch.Tensor, mask: torch.Tensor, 
     return torch.where(mask.bool(), x.clamp(0, 1), images)
 
 
-def inpaint(model, images: torch.Tensor, mask: torch.Tensor, steps: int = 200, restarts: int = 4,
-            prior_weight: float | None = None, blend: bool = True, generator: torch.Generator | None = None,
-            progress: Callable[[int, int], None] | None = None) -> dict[str, torch.Tensor]:
+def inpaint(
+    model,
+    images: torch.Tensor,
+    mask: torch.Tensor,
+    steps: int = 200,
+    restarts: int = 4,
+    prior_weight: float | None = None,
+    blend: bool = True,
+    generator: torch.Generator | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> dict[str, torch.Tensor]:
     """Fill the masked pixels of images (N, C, H, W) in [0, 1] under a VAE or class-conditional GAN prior.
 
     Returns "images" (known pixels bit-identical to the input), "raw" (G(z*) / Dec(z*)), "latents",
@@ -145,14 +163,24 @@ def inpaint(model, images: torch.Tensor, mask: torch.Tensor, steps: int = 200, r
     if not (isinstance(steps, int) and 0 <= steps <= 5000) or not (isinstance(restarts, int) and 1 <= restarts <= 64):
         raise ValueError(f"steps must be in 0..5000 and restarts in 1..64, got {steps!r}, {restarts!r}")
     if not mask.any():  # nothing to fill
-        return {"images": images.clone(), "raw": images.clone(), "latents": None, "class_labels": None,
-                "loss": torch.zeros(len(images))}
+        return {
+            "images": images.clone(),
+            "raw": images.clone(),
+            "latents": None,
+            "class_labels": None,
+            "loss": torch.zeros(len(images)),
+        }
     # 2. search the latent space for the code that best explains the known pixels
     raw, latents, labels, loss = search_latents(model, images, mask, steps, restarts, prior_weight, generator, progress)
     # 3. blend the fill into the known pixels; copy the known pixels back exactly
     filled = poisson_blend(raw, images, mask) if blend else torch.where(mask.bool(), raw, images)
-    return {"images": torch.where(mask.bool(), filled, images), "raw": raw, "latents": latents,
-            "class_labels": labels, "loss": loss}
+    return {
+        "images": torch.where(mask.bool(), filled, images),
+        "raw": raw,
+        "latents": latents,
+        "class_labels": labels,
+        "loss": loss,
+    }
 
 
 def inpaint_baseline(images: torch.Tensor, mask: torch.Tensor, method: str = "telea", radius: int = 3) -> torch.Tensor:

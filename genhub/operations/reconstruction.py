@@ -1,6 +1,6 @@
 """Reconstruction through any autoencoder of the family, with the lecture's corruption p(x_tilde | x).
 
-    x_tilde ~ p(x_tilde | x),  x_hat = Dec(Enc(x_tilde)),  error = l(x, x_hat) per image
+x_tilde ~ p(x_tilde | x),  x_hat = Dec(Enc(x_tilde)),  error = l(x, x_hat) per image
 """
 
 from __future__ import annotations
@@ -13,8 +13,13 @@ from ..models.autoencoder import corrupt, reconstruction_loss
 
 
 @torch.no_grad()
-def reconstruct(model, images: torch.Tensor, noise_type: str = "none", noise_level: float = 0.0,
-                generator: torch.Generator | None = None) -> dict[str, torch.Tensor]:
+def reconstruct(
+    model,
+    images: torch.Tensor,
+    noise_type: str = "none",
+    noise_level: float = 0.0,
+    generator: torch.Generator | None = None,
+) -> dict[str, torch.Tensor]:
     """Corrupt, encode, decode. Returns corrupted and reconstruction (N, C, H, W) in [0, 1], the
     per-image loss against the clean input (the model's own l, nats for BCE) and per-image PSNR (dB)."""
     if not isinstance(model, (Autoencoder, VAE)):
@@ -29,7 +34,11 @@ def reconstruct(model, images: torch.Tensor, noise_type: str = "none", noise_lev
     else:
         reconstruction = model.decode(model.encode(corrupted))
     # 4. score against the clean images, one figure per image
-    errors = torch.stack([reconstruction_loss(x[None], r[None], model.config.reconstruction_loss)
-                          for x, r in zip(images, reconstruction.clamp(1e-6, 1 - 1e-6))])
+    errors = torch.stack(
+        [
+            reconstruction_loss(x[None], r[None], model.config.reconstruction_loss)
+            for x, r in zip(images, reconstruction.clamp(1e-6, 1 - 1e-6))
+        ]
+    )
     mse = (images - reconstruction).pow(2).flatten(1).mean(1).clamp_min(1e-12)
     return {"corrupted": corrupted, "reconstruction": reconstruction, "loss": errors, "psnr": 10 * torch.log10(1 / mse)}

@@ -1,9 +1,9 @@
 """Sampling and latent-space walks for models with a decoder from z: the VAE and the class-conditional GANs.
 
-    sample:       z ~ N(0, I) (seeded; for GANs truncated: truncation * N(0, 1) cut to [-2, 2]), x = G(z, y) or Dec(z)
-    seed walk:    x_t = G((1 - t) z_a + t z_b, y), z_a and z_b drawn from two seeds
-    interpolate:  latent  x_t = Dec((1 - t) E(z_a) + t E(z_b))   beside   pixel  x_t = (1 - t) x_a + t x_b
-    traversal:    x_ij = Dec(E(z) + a_i e_p + b_j e_q)  over a grid of offsets on two latent dimensions
+sample:       z ~ N(0, I) (seeded; for GANs truncated: truncation * N(0, 1) cut to [-2, 2]), x = G(z, y) or Dec(z)
+seed walk:    x_t = G((1 - t) z_a + t z_b, y), z_a and z_b drawn from two seeds
+interpolate:  latent  x_t = Dec((1 - t) E(z_a) + t E(z_b))   beside   pixel  x_t = (1 - t) x_a + t x_b
+traversal:    x_ij = Dec(E(z) + a_i e_p + b_j e_q)  over a grid of offsets on two latent dimensions
 """
 
 from __future__ import annotations
@@ -29,8 +29,9 @@ def _check_count(name: str, value: int, low: int, high: int) -> int:
     return value
 
 
-def truncated_noise_sample(batch_size: int = 1, dim_z: int = 64, truncation: float = 1.0,
-                           seed: int | None = None) -> torch.Tensor:
+def truncated_noise_sample(
+    batch_size: int = 1, dim_z: int = 64, truncation: float = 1.0, seed: int | None = None
+) -> torch.Tensor:
     """BigGAN's vocabulary: (batch_size, dim_z) of truncation * N(0, 1) truncated to [-2, 2], so every
     value lies within +-2 * truncation; the same seed gives the same noise."""
     _check_count("batch_size", batch_size, 1, MAX_IMAGES)
@@ -56,8 +57,9 @@ def _require_gan(model) -> None:
 
 
 @torch.no_grad()
-def sample(model, num_images: int = 16, class_labels=None, truncation: float = 1.0,
-           generator: torch.Generator | None = None) -> torch.Tensor:
+def sample(
+    model, num_images: int = 16, class_labels=None, truncation: float = 1.0, generator: torch.Generator | None = None
+) -> torch.Tensor:
     """num_images from a VAE (z ~ N(0, I)) or a GAN (truncated z, the given or random classes): (N, C, H, W) in [0, 1]."""
     _check_count("num_images", num_images, 1, MAX_IMAGES)
     if isinstance(model, EBGAN):
@@ -67,8 +69,9 @@ def sample(model, num_images: int = 16, class_labels=None, truncation: float = 1
 
 
 @torch.no_grad()
-def interpolate_seeds(model, seed_a: int, seed_b: int, steps: int = 8, class_label=0,
-                      truncation: float = 1.0) -> torch.Tensor:
+def interpolate_seeds(
+    model, seed_a: int, seed_b: int, steps: int = 8, class_label=0, truncation: float = 1.0
+) -> torch.Tensor:
     """A strip (steps, C, H, W) from the GAN sample of seed_a to that of seed_b, linearly in z, one class."""
     _require_gan(model)
     _check_count("steps", steps, 2, MAX_STEPS)
@@ -96,8 +99,14 @@ def interpolate(model, image_a: torch.Tensor, image_b: torch.Tensor, steps: int 
 
 
 @torch.no_grad()
-def latent_traversal(model, image: torch.Tensor | None = None, dims: tuple[int, int] = (0, 1), span: float = 3.0,
-                     steps: int = 7, generator: torch.Generator | None = None) -> torch.Tensor:
+def latent_traversal(
+    model,
+    image: torch.Tensor | None = None,
+    dims: tuple[int, int] = (0, 1),
+    span: float = 3.0,
+    steps: int = 7,
+    generator: torch.Generator | None = None,
+) -> torch.Tensor:
     """Decode a steps x steps grid of offsets in [-span, span] on latent dims (p, q) around E(z) of the
     image (or around a z ~ N(0, I) sample). Returns (steps * steps, C, H, W), row = dim p, column = dim q."""
     _require_vae(model)

@@ -29,8 +29,16 @@ def walks_for(model) -> Walks:
 
 
 @torch.no_grad()
-def steer(model, edit, alpha: float | None = None, class_labels=None, latents=None, generator=None,
-          walks: Walks | None = None, truncation: float = 1.0) -> torch.Tensor:
+def steer(
+    model,
+    edit,
+    alpha: float | None = None,
+    class_labels=None,
+    latents=None,
+    generator=None,
+    walks: Walks | None = None,
+    truncation: float = 1.0,
+) -> torch.Tensor:
     """G(z + sum_e a_e w_e, y): `edit` is one edit name with `alpha`, or a dict {edit: alpha} of several.
     latents (N, d) or drawn from `generator` (one image per class label, or one if none is given)."""
     # 1. check the request

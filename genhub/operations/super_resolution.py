@@ -50,23 +50,31 @@ def _training_batch(fathers: list[torch.Tensor], scale: int, crop: int, batch: i
     for _ in range(batch):
         father = fathers[min(rng.randrange(len(fathers)), rng.randrange(len(fathers)))]  # favour the large ones
         top, left = rng.randrange(father.shape[2] - crop + 1), rng.randrange(father.shape[3] - crop + 1)
-        crops.append(_dihedral(father[:, :, top:top + crop, left:left + crop], rng.randrange(8)))
+        crops.append(_dihedral(father[:, :, top : top + crop, left : left + crop], rng.randrange(8)))
     targets = torch.cat(crops)  # (batch, 1, crop, crop)
     return bicubic(bicubic(targets, (crop // scale, crop // scale)), (crop, crop)), targets
 
 
-def internal_super_resolve(channel: torch.Tensor, scale: int, steps: int = 400, seed: int = 0,
-                           progress: Callable[[int, int], None] | None = None) -> torch.Tensor:
+def internal_super_resolve(
+    channel: torch.Tensor,
+    scale: int,
+    steps: int = 400,
+    seed: int = 0,
+    progress: Callable[[int, int], None] | None = None,
+) -> torch.Tensor:
     """Zero-shot SR of one channel (1, 1, H, W): fit a residual CNN on the image's own pairs, then apply it.
     x4 goes in two x2 stages of steps/2 each (ZSSR's gradual SR: measured +0.7 to +0.9 dB over one x4 stage)."""
     if scale == 4:
         half = max(1, steps // 2)
         first = internal_super_resolve(channel, 2, half, seed, progress and (lambda d, _: progress(d, 2 * half)))
-        return internal_super_resolve(first, 2, half, seed + 1, progress and (lambda d, _: progress(half + d, 2 * half)))
+        return internal_super_resolve(
+            first, 2, half, seed + 1, progress and (lambda d, _: progress(half + d, 2 * half))
+        )
     h, w = channel.shape[2:]
     # 1. the fathers: the image and slightly smaller copies; crops a multiple of the scale that fits
-    fathers = [channel] + [bicubic(channel, (round(h * f), round(w * f))) for f in (0.9, 0.8, 0.7)
-                           if min(h, w) * f >= 2 * scale]
+    fathers = [channel] + [
+        bicubic(channel, (round(h * f), round(w * f))) for f in (0.9, 0.8, 0.7) if min(h, w) * f >= 2 * scale
+    ]
     crop = max(scale, min(48, min(f.shape[2] for f in fathers), min(f.shape[3] for f in fathers)) // scale * scale)
     # 2. fit x_hat = up + f(up) with L1 (Adam, learning rate decayed tenfold over the run)
     net = _seeded(residual_cnn(1, 32, 6), torch.Generator().manual_seed(seed))
@@ -109,8 +117,10 @@ def _check(images: torch.Tensor, scale: int, method: str, model, steps: int) -> 
     if max(images.shape[2:]) > MAX_INPUT_SIDE:
         raise ValueError(f"images are {images.shape[3]}x{images.shape[2]}; at most {MAX_INPUT_SIDE} pixels a side")
     if method == "internal" and min(images.shape[2:]) < MIN_INTERNAL_SIDE:
-        raise ValueError(f"the internal method needs at least {MIN_INTERNAL_SIDE} pixels a side, got "
-                         f"{images.shape[3]}x{images.shape[2]} (use 'bicubic' or 'learned')")
+        raise ValueError(
+            f"the internal method needs at least {MIN_INTERNAL_SIDE} pixels a side, got "
+            f"{images.shape[3]}x{images.shape[2]} (use 'bicubic' or 'learned')"
+        )
     if method == "internal" and not (isinstance(steps, int) and 1 <= steps <= MAX_STEPS):
         raise ValueError(f"steps must be an integer in 1..{MAX_STEPS}, got {steps!r}")
     if method == "learned":
@@ -120,8 +130,15 @@ def _check(images: torch.Tensor, scale: int, method: str, model, steps: int) -> 
             raise ValueError(f"this model upscales x{model.config.scale}, not x{scale}")
 
 
-def super_resolve(images: torch.Tensor, scale: int = 2, method: str = "internal", model: SuperResolution | None = None,
-                  steps: int = 400, seed: int = 0, progress: Callable[[int, int], None] | None = None) -> torch.Tensor:
+def super_resolve(
+    images: torch.Tensor,
+    scale: int = 2,
+    method: str = "internal",
+    model: SuperResolution | None = None,
+    steps: int = 400,
+    seed: int = 0,
+    progress: Callable[[int, int], None] | None = None,
+) -> torch.Tensor:
     """Upscale (N, C, H, W) in [0, 1] (C = 1, 3 or 4) by `scale` -> (N, C, H * scale, W * scale).
 
     method: "internal" (trains on each image for `steps` steps; seeded), "learned" (a trained model of the
@@ -143,10 +160,18 @@ def super_resolve(images: torch.Tensor, scale: int = 2, method: str = "internal"
             luma = model(ycc[:, :1].to(model.device, model.dtype)).images.cpu()
         else:
             total = n * steps
-            luma = torch.cat([internal_super_resolve(
-                ycc[i:i + 1, :1], scale, steps, seed,
-                None if progress is None else (lambda done, _, i=i: progress(i * steps + done, total)))
-                for i in range(n)])
+            luma = torch.cat(
+                [
+                    internal_super_resolve(
+                        ycc[i : i + 1, :1],
+                        scale,
+                        steps,
+                        seed,
+                        None if progress is None else (lambda done, _, i=i: progress(i * steps + done, total)),
+                    )
+                    for i in range(n)
+                ]
+            )
     # 4. put the channels back together
     out = luma if c < 3 else ycbcr_to_rgb(torch.cat([luma, bicubic(ycc[:, 1:], size)], dim=1))
     return torch.cat([out, alpha], dim=1) if alpha is not None else out

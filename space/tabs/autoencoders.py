@@ -7,8 +7,20 @@ import html
 import gradio as gr
 import torch
 
-from app_shared import EXAMPLES, get_model, handler, image_input, models_of, number, recipe, resolve_seed, show, user_image
 from genhub.operations import reconstruct
+
+from ..common import (
+    EXAMPLES,
+    get_model,
+    handler,
+    image_input,
+    models_of,
+    number,
+    recipe,
+    resolve_seed,
+    show,
+    user_image,
+)
 
 NOISE_TYPES = ["none", "gaussian", "masking", "salt_and_pepper"]
 AUTOENCODERS = models_of("genhub_autoencoder", "genhub_vae")
@@ -24,21 +36,37 @@ def reconstruct_endpoint(model: str, example: int, image, noise_type: str, noise
     x, source = user_image(image, example)
     out = reconstruct(net, x, noise_type, level, torch.Generator().manual_seed(used_seed))
     kind = "BCE" if net.config.reconstruction_loss == "bce" else "½‖x − x̂‖²"
-    info = (f"Input: {html.escape(source)}. Reconstruction error vs the clean input: **{out['loss'][0]:.1f}** "
-            f"({kind}, nats/image), PSNR **{out['psnr'][0]:.2f} dB**. Seed used: **{used_seed}**.")
+    info = (
+        f"Input: {html.escape(source)}. Reconstruction error vs the clean input: **{out['loss'][0]:.1f}** "
+        f"({kind}, nats/image), PSNR **{out['psnr'][0]:.2f} dB**. Seed used: **{used_seed}**."
+    )
     params = dict(model=model, example=example, noise_type=noise_type, noise_level=level, seed=used_seed)
-    code = (f"import genhub, torch\nfrom genhub.operations import reconstruct\nm = genhub.load_model({model!r})\n"
-            f"out = reconstruct(m, images, {noise_type!r}, {level}, torch.Generator().manual_seed({used_seed}))")
-    return show(x), show(out["corrupted"]), show(out["reconstruction"]), info, recipe("/reconstruct", model, params, code)
+    code = (
+        f"import genhub, torch\nfrom genhub.operations import reconstruct\nm = genhub.load_model({model!r})\n"
+        f"out = reconstruct(m, images, {noise_type!r}, {level}, torch.Generator().manual_seed({used_seed}))"
+    )
+    return (
+        show(x),
+        show(out["corrupted"]),
+        show(out["reconstruction"]),
+        info,
+        recipe("/reconstruct", model, params, code),
+    )
 
 
 def create_tab():
     with gr.Tab("Autoencoders"):
-        gr.Markdown("h = f(W_h x̃ + b_h), x̂ = g(W_x h + b_x): pick a model, a test image or your own "
-                    "(upload, or draw dark strokes on the light canvas; a light background is inverted to match the data), corrupt it with x̃ ~ p(x̃ | x), and compare.")
+        gr.Markdown(
+            "h = f(W_h x̃ + b_h), x̂ = g(W_x h + b_x): pick a model, a test image or your own "
+            "(upload, or draw dark strokes on the light canvas; a light background is inverted to match the data), corrupt it with x̃ ~ p(x̃ | x), and compare."
+        )
         with gr.Row():
             with gr.Column():
-                model = gr.Dropdown(AUTOENCODERS, value="fashion-dae" if "fashion-dae" in AUTOENCODERS else (AUTOENCODERS or [None])[0], label="model")
+                model = gr.Dropdown(
+                    AUTOENCODERS,
+                    value="fashion-dae" if "fashion-dae" in AUTOENCODERS else (AUTOENCODERS or [None])[0],
+                    label="model",
+                )
                 example = gr.Slider(0, len(EXAMPLES) - 1, value=0, step=1, label="test image (# in the example set)")
                 image = image_input("or your own image (upload, or draw dark on light)")
                 noise = gr.Radio(NOISE_TYPES, value="gaussian", label="noise p(x̃ | x)")
@@ -47,9 +75,14 @@ def create_tab():
                 run = gr.Button("Reconstruct", variant="primary")
             with gr.Column():
                 with gr.Row():
-                    outs = [gr.Image(label=l, format="png", type="pil") for l in ("input x", "corrupted x̃", "reconstruction x̂")]
+                    outs = [
+                        gr.Image(label=l, format="png", type="pil")
+                        for l in ("input x", "corrupted x̃", "reconstruction x̂")
+                    ]
                 info, how = gr.Markdown(), gr.Markdown()
-        run.click(reconstruct_endpoint, [model, example, image, noise, level, seed], [*outs, info, how],
-                  api_name="reconstruct")
-
-
+        run.click(
+            reconstruct_endpoint,
+            [model, example, image, noise, level, seed],
+            [*outs, info, how],
+            api_name="reconstruct",
+        )

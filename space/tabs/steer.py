@@ -7,11 +7,11 @@ import tempfile
 import gradio as gr
 import torch
 
-from app_gan import CLASSES, GANS, checked_class
-from app_shared import get_model, handler, number, recipe, resolve_seed, show
 from genhub.images import to_pil
 from genhub.models.walks import EDIT_RANGES
 from genhub.operations.steering import edit_images, steer
+
+from ..common import CLASSES, GANS, checked_class, get_model, handler, number, recipe, resolve_seed, show
 
 EDITS = list(EDIT_RANGES)
 
@@ -55,40 +55,66 @@ def steer_walk_endpoint(model: str, class_name: str, seed: int, edit: str, alpha
     first = net.generate(latents=latents, class_labels=labels)
     targets = torch.cat([edit_images(first, edit, a)[0] for a in alphas])
     params = dict(model=model, class_name=class_name, seed=used_seed, edit=edit, alpha=alpha, frames=frames)
-    code = (f"import genhub, torch\nfrom genhub.operations import steer\ngan = genhub.load_model({model!r})\n"
-            f"images = steer(gan, {edit!r}, {alpha}, class_labels={label!r}, generator=torch.Generator().manual_seed({used_seed}))")
+    code = (
+        f"import genhub, torch\nfrom genhub.operations import steer\ngan = genhub.load_model({model!r})\n"
+        f"images = steer(gan, {edit!r}, {alpha}, class_labels={label!r}, generator=torch.Generator().manual_seed({used_seed}))"
+    )
     note = f"α from {alphas[0]:.3g} to {alphas[-1]:.3g} ({edit}); seed used **{used_seed}**."
-    return (show(walk, ncols=frames, scale=4), show(targets, ncols=frames, scale=4), gif_file(walk), note,
-            recipe("/steer_walk", model, params, code))
+    return (
+        show(walk, ncols=frames, scale=4),
+        show(targets, ncols=frames, scale=4),
+        gif_file(walk),
+        note,
+        recipe("/steer_walk", model, params, code),
+    )
 
 
 @handler
-def steer_combined_endpoint(model: str, class_name: str, seed: int, zoom: float, shift_x: float, shift_y: float,
-                            brightness: float, rotate_2d: float, rotate_3d: float):
-    values = dict(zoom=zoom, shift_x=shift_x, shift_y=shift_y, brightness=brightness, rotate_2d=rotate_2d,
-                  rotate_3d=rotate_3d)
+def steer_combined_endpoint(
+    model: str,
+    class_name: str,
+    seed: int,
+    zoom: float,
+    shift_x: float,
+    shift_y: float,
+    brightness: float,
+    rotate_2d: float,
+    rotate_3d: float,
+):
+    values = dict(
+        zoom=zoom, shift_x=shift_x, shift_y=shift_y, brightness=brightness, rotate_2d=rotate_2d, rotate_3d=rotate_3d
+    )
     edits = {e: number(e, v, EDIT_RANGES[e][0], EDIT_RANGES[e][2]) for e, v in values.items()}
     net, label, used_seed, latents, labels = start(model, class_name, seed)
     before = net.generate(latents=latents, class_labels=labels)
     after = steer(net, edits, latents=latents, class_labels=labels)
     params = dict(model=model, class_name=class_name, seed=used_seed, **edits)
-    code = (f"import genhub, torch\nfrom genhub.operations import steer\ngan = genhub.load_model({model!r})\n"
-            f"images = steer(gan, {edits!r}, class_labels={label!r}, generator=torch.Generator().manual_seed({used_seed}))")
+    code = (
+        f"import genhub, torch\nfrom genhub.operations import steer\ngan = genhub.load_model({model!r})\n"
+        f"images = steer(gan, {edits!r}, class_labels={label!r}, generator=torch.Generator().manual_seed({used_seed}))"
+    )
     return show(torch.cat([before, after]), ncols=2), recipe("/steer_combined", model, params, code)
 
 
 def create_tab():
     with gr.Tab("Steer"):
-        gr.Markdown("Jahanian et al. 2019: one latent direction per edit, learned with the generator frozen so that "
-                    "G(z + α·w) ≈ edit(G(z), α). Top: the walk; below: the edit applied to the first image (the target).")
+        gr.Markdown(
+            "Jahanian et al. 2019: one latent direction per edit, learned with the generator frozen so that "
+            "G(z + α·w) ≈ edit(G(z), α). Top: the walk; below: the edit applied to the first image (the target)."
+        )
         with gr.Row():
             model = gr.Dropdown(GANS, value=GANS[0] if GANS else None, label="generator")
             class_name = gr.Dropdown(CLASSES, value="Sneaker", label="class")
             seed = gr.Number(0, precision=0, label="seed (−1 = random)")
         with gr.Row():
             edit = gr.Radio(EDITS, value="zoom", label="edit")
-            alpha = gr.Slider(-60, 60, value=2.0, step=0.05, label="α (zoom: 0.5–2, shifts: ±8 px, brightness: ±0.5, "
-                                                                   "rotate 2D: ±45°, rotate 3D: ±60°)")
+            alpha = gr.Slider(
+                -60,
+                60,
+                value=2.0,
+                step=0.05,
+                label="α (zoom: 0.5–2, shifts: ±8 px, brightness: ±0.5, rotate 2D: ±45°, rotate 3D: ±60°)",
+            )
             frames = gr.Slider(3, 15, value=9, step=1, label="frames")
         go = gr.Button("Walk", variant="primary")
         walk = gr.Image(label="walk G(z + α·w)", format="png", type="pil")
@@ -96,12 +122,22 @@ def create_tab():
         with gr.Row():
             gif, note = gr.File(label="animated GIF"), gr.Markdown()
         how = gr.Markdown()
-        go.click(steer_walk_endpoint, [model, class_name, seed, edit, alpha, frames], [walk, target, gif, note, how],
-                 api_name="steer_walk")
+        go.click(
+            steer_walk_endpoint,
+            [model, class_name, seed, edit, alpha, frames],
+            [walk, target, gif, note, how],
+            api_name="steer_walk",
+        )
         with gr.Accordion("Several edits at once", open=False):
-            sliders = [gr.Slider(low, high, value=identity, step=0.05, label=e)
-                       for e, (low, identity, high) in EDIT_RANGES.items()]
+            sliders = [
+                gr.Slider(low, high, value=identity, step=0.05, label=e)
+                for e, (low, identity, high) in EDIT_RANGES.items()
+            ]
             both = gr.Button("Steer")
             pair, how_pair = gr.Image(label="before · after", format="png", type="pil"), gr.Markdown()
-            both.click(steer_combined_endpoint, [model, class_name, seed, *sliders], [pair, how_pair],
-                       api_name="steer_combined")
+            both.click(
+                steer_combined_endpoint,
+                [model, class_name, seed, *sliders],
+                [pair, how_pair],
+                api_name="steer_combined",
+            )

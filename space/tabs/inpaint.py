@@ -9,11 +9,11 @@ import numpy as np
 import torch
 from PIL import Image
 
-from app_gan import GANS
-from app_shared import EXAMPLES, MaskInput, get_model, handler, number, recipe, resolve_seed, show
 from genhub.images import from_pil, open_image
 from genhub.metrics import masked_psnr
 from genhub.operations.inpainting import inpaint, inpaint_baseline
+
+from ..common import EXAMPLES, GANS, MaskInput, get_model, handler, number, recipe, resolve_seed, show
 
 PRESETS = ["drawn", "centre square", "left half", "random blocks"]
 PRIORS = ["VAE", "GAN", "both"]
@@ -31,7 +31,7 @@ def preset_mask(name: str, seed: int) -> torch.Tensor:
     else:
         g = torch.Generator().manual_seed(seed)
         for top, left in torch.randint(0, 21, (4, 2), generator=g).tolist():
-            mask[..., top:top + 8, left:left + 8] = 1
+            mask[..., top : top + 8, left : left + 8] = 1
     return mask
 
 
@@ -73,43 +73,61 @@ def inpaint_endpoint(editor, preset: str, prior: str, steps: int, seed: int, pro
     priors = {"VAE": [VAE_PRIOR], "GAN": GAN_PRIORS[:1], "both": [VAE_PRIOR, *GAN_PRIORS[:1]]}[prior]
     results, rows = [], []
     for i, name in enumerate(priors):
-        report = (lambda done, total, i=i: progress((i + done / total) / len(priors), desc=f"{name}: step {done}/{total}"))
-        out = inpaint(get_model(name), x, mask, steps=steps, generator=torch.Generator().manual_seed(used_seed),
-                      progress=report)
+        report = lambda done, total, i=i: progress(
+            (i + done / total) / len(priors), desc=f"{name}: step {done}/{total}"
+        )
+        out = inpaint(
+            get_model(name), x, mask, steps=steps, generator=torch.Generator().manual_seed(used_seed), progress=report
+        )
         results.append(out["images"])
-        chosen = "" if out["class_labels"] is None else f" (class found: {get_model(name).config.class_names[out['class_labels'][0]]})"
+        chosen = (
+            ""
+            if out["class_labels"] is None
+            else f" (class found: {get_model(name).config.class_names[out['class_labels'][0]]})"
+        )
         rows.append(f"| {name} prior{chosen} | {hole_psnr(out['images'], x, mask)} |")
     telea = inpaint_baseline(x, mask, "telea")
     rows.append(f"| OpenCV Telea | {hole_psnr(telea, x, mask)} |")
     masked = torch.where(mask.bool(), torch.full_like(x, 0.5), x)
     strip = torch.cat([x, masked, *results, telea])
     labels = ["original", "masked (grey = missing)", *[f"{p} prior" for p in priors], "Telea"]
-    info = (f"Input: {html.escape(note)}; {int(mask.sum())} of 784 pixels missing. Columns: {', '.join(labels)}.\n\n"
-            f"| fill | PSNR in the hole |\n|---|---|\n" + "\n".join(rows))
+    info = (
+        f"Input: {html.escape(note)}; {int(mask.sum())} of 784 pixels missing. Columns: {', '.join(labels)}.\n\n"
+        f"| fill | PSNR in the hole |\n|---|---|\n" + "\n".join(rows)
+    )
     params = dict(preset=preset, prior=prior, steps=steps, seed=used_seed)
-    code = (f"import genhub, torch\nfrom genhub.operations import inpaint\nmodel = genhub.load_model({priors[0]!r})\n"
-            f"out = inpaint(model, images, mask, steps={steps}, generator=torch.Generator().manual_seed({used_seed}))")
+    code = (
+        f"import genhub, torch\nfrom genhub.operations import inpaint\nmodel = genhub.load_model({priors[0]!r})\n"
+        f"out = inpaint(model, images, mask, steps={steps}, generator=torch.Generator().manual_seed({used_seed}))"
+    )
     return show(strip, ncols=len(strip), scale=6), info, recipe("/inpaint", priors[0], params, code)
 
 
 def load_test_image(index: int):
     i = int(index)
-    return {"background": show(EXAMPLES[i:i + 1]), "layers": [], "composite": show(EXAMPLES[i:i + 1])}
+    return {"background": show(EXAMPLES[i : i + 1]), "layers": [], "composite": show(EXAMPLES[i : i + 1])}
 
 
 def create_tab():
     with gr.Tab("Inpaint"):
-        gr.Markdown("Yeh et al. 2017: search the latent space for the code whose image agrees with the known pixels "
-                    "(weighted context loss + the prior's term), then blend the fill in (Poisson). Known pixels come "
-                    "back unchanged. Draw the missing region with the brush, or choose a preset mask.")
+        gr.Markdown(
+            "Yeh et al. 2017: search the latent space for the code whose image agrees with the known pixels "
+            "(weighted context loss + the prior's term), then blend the fill in (Poisson). Known pixels come "
+            "back unchanged. Draw the missing region with the brush, or choose a preset mask."
+        )
         with gr.Row():
             with gr.Column():
                 with gr.Row():
                     example = gr.Slider(0, len(EXAMPLES) - 1, value=4, step=1, label="test image")
                     load = gr.Button("Load test image")
-                editor = MaskInput(type="filepath", image_mode="RGBA", label="image (upload or load) — draw the mask",
-                                      value=load_test_image(4), canvas_size=(224, 224),
-                                      brush=gr.Brush(colors=["#ff00ff"], default_color="#ff00ff", default_size=24))
+                editor = MaskInput(
+                    type="filepath",
+                    image_mode="RGBA",
+                    label="image (upload or load) — draw the mask",
+                    value=load_test_image(4),
+                    canvas_size=(224, 224),
+                    brush=gr.Brush(colors=["#ff00ff"], default_color="#ff00ff", default_size=24),
+                )
                 preset = gr.Radio(PRESETS, value="centre square", label="mask")
                 prior = gr.Radio(PRIORS, value="both", label="prior")
                 steps = gr.Slider(10, 1000, value=200, step=10, label="optimisation steps")

@@ -2,33 +2,25 @@
 
 from __future__ import annotations
 
-import json
-
 import gradio as gr
 import torch
 from PIL import Image
 
-from app_shared import CHECKPOINTS_DIR, get_model, handler, models_of, number, recipe, resolve_seed, show
 from genhub.operations import interpolate_seeds, sample
 
-CLASSES = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"]
-
-
-def test_figures(name: str) -> dict:
-    log = CHECKPOINTS_DIR / name / "training_log.json"
-    return json.loads(log.read_text())["test_figures"] if log.exists() else {}
-
-
-# the default sampler is the GAN with the lowest measured classifier-FID
-GANS = sorted(models_of("genhub_ebgan"), key=lambda n: test_figures(n).get("fid", float("inf")))
-
-
-def checked_class(class_name: str):
-    if class_name == "any":
-        return None
-    if class_name not in CLASSES:
-        raise ValueError(f"class must be 'any' or one of {', '.join(CLASSES)}")
-    return class_name
+from ..common import (
+    CHECKPOINTS_DIR,
+    CLASSES,
+    GANS,
+    checked_class,
+    get_model,
+    handler,
+    number,
+    recipe,
+    resolve_seed,
+    show,
+    test_figures,
+)
 
 
 @handler
@@ -40,8 +32,10 @@ def sample_endpoint(model: str, class_name: str, truncation: float, seed: int, n
     used_seed = resolve_seed(seed)
     images = sample(net, n, class_labels=label, truncation=trunc, generator=torch.Generator().manual_seed(used_seed))
     labels = "" if label is None else f", class_labels={label!r}"
-    code = (f"import genhub, torch\ngan = genhub.load_model({model!r})\n"
-            f"images = gan.generate({n}{labels}, truncation={trunc}, generator=torch.Generator().manual_seed({used_seed}))")
+    code = (
+        f"import genhub, torch\ngan = genhub.load_model({model!r})\n"
+        f"images = gan.generate({n}{labels}, truncation={trunc}, generator=torch.Generator().manual_seed({used_seed}))"
+    )
     params = dict(model=model, class_name=class_name, truncation=trunc, seed=used_seed, num_images=n)
     info = f"Seed used: **{used_seed}** · class: {class_name} · truncation {trunc} (|z| ≤ {2 * trunc:.2f})"
     return show(images, scale=4), info, recipe("/sample", model, params, code)
@@ -54,8 +48,10 @@ def interpolate_seeds_endpoint(model: str, class_name: str, seed_a: int, seed_b:
     a, b = (number(n, v, 0, 2**31 - 1, integer=True) for n, v in (("seed_a", seed_a), ("seed_b", seed_b)))
     steps, trunc = number("steps", steps, 2, 16, integer=True), number("truncation", truncation, 0.05, 1.0)
     strip = interpolate_seeds(net, a, b, steps, class_label=label, truncation=trunc)
-    code = (f"import genhub\nfrom genhub.operations import interpolate_seeds\ngan = genhub.load_model({model!r})\n"
-            f"strip = interpolate_seeds(gan, {a}, {b}, steps={steps}, class_label={label!r}, truncation={trunc})")
+    code = (
+        f"import genhub\nfrom genhub.operations import interpolate_seeds\ngan = genhub.load_model({model!r})\n"
+        f"strip = interpolate_seeds(gan, {a}, {b}, steps={steps}, class_label={label!r}, truncation={trunc})"
+    )
     params = dict(model=model, class_name=class_name, seed_a=a, seed_b=b, steps=steps, truncation=trunc)
     return show(strip, ncols=steps, scale=4), recipe("/interpolate_seeds", model, params, code)
 
@@ -72,8 +68,10 @@ def diagnostics_endpoint(model: str):
 
 def create_tab():
     with gr.Tab("Sample (GAN)"):
-        gr.Markdown("G(z, y) with z = truncation · N(0, 1) cut to ±2 and y a class (BigGAN-style shared class "
-                    "embedding). The default model is the one with the lowest measured classifier-FID.")
+        gr.Markdown(
+            "G(z, y) with z = truncation · N(0, 1) cut to ±2 and y a class (BigGAN-style shared class "
+            "embedding). The default model is the one with the lowest measured classifier-FID."
+        )
         model = gr.Dropdown(GANS, value=GANS[0] if GANS else None, label="model")
         with gr.Row():
             class_name = gr.Dropdown(["any", *CLASSES], value="any", label="class")
@@ -91,8 +89,12 @@ def create_tab():
                 steps = gr.Slider(2, 16, value=10, step=1, label="steps")
             walk = gr.Button("Interpolate")
             strip, how_walk = gr.Image(label="z walk from seed A to seed B", format="png", type="pil"), gr.Markdown()
-            walk.click(interpolate_seeds_endpoint, [model, class_name, seed_a, seed_b, steps, truncation],
-                       [strip, how_walk], api_name="interpolate_seeds")
+            walk.click(
+                interpolate_seeds_endpoint,
+                [model, class_name, seed_a, seed_b, steps, truncation],
+                [strip, how_walk],
+                api_name="interpolate_seeds",
+            )
         with gr.Accordion("Training diagnostics: vanishing gradients, mode collapse, unstable convergence", open=False):
             show_diag = gr.Button("Show")
             plot, figures = gr.Image(label="diagnostics", format="png", type="pil"), gr.Markdown()

@@ -10,11 +10,22 @@ import numpy as np
 import torch
 from PIL import Image
 
-from app_shared import (
-    EXAMPLES, figure_to_image, get_model, handler, image_input, models_of, number, recipe, resolve_seed, show, user_image,
-)
 from genhub.models import VAE
 from genhub.operations import interpolate, latent_traversal, sample
+
+from ..common import (
+    EXAMPLES,
+    figure_to_image,
+    get_model,
+    handler,
+    image_input,
+    models_of,
+    number,
+    recipe,
+    resolve_seed,
+    show,
+    user_image,
+)
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
@@ -30,8 +41,10 @@ def vae_sample_endpoint(model: str, num_images: int, seed: int):
     n = number("num_images", num_images, 1, 64, integer=True)
     used_seed = resolve_seed(seed)
     images = sample(net, n, generator=torch.Generator().manual_seed(used_seed))
-    code = (f"import genhub, torch\nvae = genhub.load_model({model!r})\n"
-            f"images = vae.generate({n}, generator=torch.Generator().manual_seed({used_seed}))")
+    code = (
+        f"import genhub, torch\nvae = genhub.load_model({model!r})\n"
+        f"images = vae.generate({n}, generator=torch.Generator().manual_seed({used_seed}))"
+    )
     params = dict(model=model, num_images=n, seed=used_seed)
     return show(images, scale=4), f"Seed used: **{used_seed}**", recipe("/vae_sample", model, params, code)
 
@@ -58,8 +71,10 @@ def vae_encode_endpoint(model: str, example: int, image):
         x_hat = net.decode(mean)
     rows = "\n".join(f"| {i} | {m:+.3f} | {v:.4f} |" for i, (m, v) in enumerate(zip(mean[0], logvar[0].exp())))
     table = f"Input: {html.escape(source)}\n\n| i | E(z)_i | V(z)_i |\n|---|---|---|\n{rows}"
-    code = (f"import genhub\nvae = genhub.load_model({model!r})\n"
-            f"mean, logvar = vae.encode(images)  # (N, {net.config.latent_dim}) each; V(z) = logvar.exp()")
+    code = (
+        f"import genhub\nvae = genhub.load_model({model!r})\n"
+        f"mean, logvar = vae.encode(images)  # (N, {net.config.latent_dim}) each; V(z) = logvar.exp()"
+    )
     how = recipe("/vae_encode", model, dict(model=model, example=int(example)), code)
     return show(x), show(x_hat), moments_plot(mean[0], logvar[0]), table + "\n\n" + how
 
@@ -75,8 +90,10 @@ def vae_traverse_endpoint(model: str, example: int, image, dim_row: int, dim_col
     x, source = user_image(image, example)
     images = latent_traversal(net, x, (p, q), span, steps)
     params = dict(model=model, example=example, dim_row=p, dim_col=q, span=span, steps=steps)
-    code = (f"import genhub\nfrom genhub.operations import latent_traversal\nvae = genhub.load_model({model!r})\n"
-            f"grid = latent_traversal(vae, images, dims=({p}, {q}), span={span}, steps={steps})")
+    code = (
+        f"import genhub\nfrom genhub.operations import latent_traversal\nvae = genhub.load_model({model!r})\n"
+        f"grid = latent_traversal(vae, images, dims=({p}, {q}), span={span}, steps={steps})"
+    )
     note = f"Around E(z) of {html.escape(source)}: rows move z_{p}, columns z_{q}, from −{span} to +{span}."
     return show(images, ncols=steps, scale=3), note, recipe("/vae_traverse", model, params, code)
 
@@ -90,17 +107,25 @@ def vae_interpolate_endpoint(model: str, example_a: int, example_b: int, image_a
     (xa, src_a), (xb, src_b) = user_image(image_a, example_a), user_image(image_b, example_b)
     out = interpolate(net, xa, xb, steps)
     params = dict(model=model, example_a=example_a, example_b=example_b, steps=steps)
-    code = (f"import genhub\nfrom genhub.operations import interpolate\nvae = genhub.load_model({model!r})\n"
-            f"out = interpolate(vae, image_a, image_b, steps={steps})  # out['latent'], out['pixel']")
+    code = (
+        f"import genhub\nfrom genhub.operations import interpolate\nvae = genhub.load_model({model!r})\n"
+        f"out = interpolate(vae, image_a, image_b, steps={steps})  # out['latent'], out['pixel']"
+    )
     note = f"From {html.escape(src_a)} to {html.escape(src_b)}."
-    return (show(out["latent"], ncols=steps, scale=4), show(out["pixel"], ncols=steps, scale=4), note,
-            recipe("/vae_interpolate", model, params, code))
+    return (
+        show(out["latent"], ncols=steps, scale=4),
+        show(out["pixel"], ncols=steps, scale=4),
+        note,
+        recipe("/vae_interpolate", model, params, code),
+    )
 
 
 def create_tab():
     with gr.Tab("VAE"):
-        gr.Markdown("Encoder x ↦ (E(z), log V(z)), z = E + √V·ε, decoder z ↦ x̂; "
-                    "loss = reconstruction + β/2 Σᵢ (V − log V − 1 + E²)ᵢ.")
+        gr.Markdown(
+            "Encoder x ↦ (E(z), log V(z)), z = E + √V·ε, decoder z ↦ x̂; "
+            "loss = reconstruction + β/2 Σᵢ (V − log V − 1 + E²)ᵢ."
+        )
         model = gr.Dropdown(VAES, value="fashion-vae" if "fashion-vae" in VAES else (VAES or [None])[0], label="model")
         with gr.Tab("Sample z ~ N(0, I)"):
             with gr.Row():
@@ -115,7 +140,10 @@ def create_tab():
                 image = image_input("or your own image")
             go = gr.Button("Encode", variant="primary")
             with gr.Row():
-                x_in, x_hat = gr.Image(label="input", format="png", type="pil"), gr.Image(label="Dec(E(z))", format="png", type="pil")
+                x_in, x_hat = (
+                    gr.Image(label="input", format="png", type="pil"),
+                    gr.Image(label="Dec(E(z))", format="png", type="pil"),
+                )
                 plot = gr.Image(label="latent means and standard deviations", format="png", type="pil")
             table = gr.Markdown()
             go.click(vae_encode_endpoint, [model, example, image], [x_in, x_hat, plot, table], api_name="vae_encode")
@@ -124,13 +152,20 @@ def create_tab():
                 example_t = gr.Slider(0, len(EXAMPLES) - 1, value=0, step=1, label="test image")
                 image_t = image_input("or your own image")
             with gr.Row():
-                p, q = gr.Number(0, precision=0, label="row dimension"), gr.Number(1, precision=0, label="column dimension")
+                p, q = (
+                    gr.Number(0, precision=0, label="row dimension"),
+                    gr.Number(1, precision=0, label="column dimension"),
+                )
                 span = gr.Slider(0.1, 6, value=3, step=0.1, label="span (±)")
                 steps = gr.Slider(2, 11, value=7, step=1, label="steps")
             go = gr.Button("Traverse", variant="primary")
             out_t, note_t, how_t = gr.Image(label="traversal", format="png", type="pil"), gr.Markdown(), gr.Markdown()
-            go.click(vae_traverse_endpoint, [model, example_t, image_t, p, q, span, steps], [out_t, note_t, how_t],
-                     api_name="vae_traverse")
+            go.click(
+                vae_traverse_endpoint,
+                [model, example_t, image_t, p, q, span, steps],
+                [out_t, note_t, how_t],
+                api_name="vae_traverse",
+            )
         with gr.Tab("Interpolate: latent vs pixel"):
             with gr.Row():
                 ea = gr.Slider(0, len(EXAMPLES) - 1, value=0, step=1, label="image A (test #)")
@@ -143,7 +178,9 @@ def create_tab():
             lat = gr.Image(label="in latent space: Dec((1 − t) E(z_A) + t E(z_B))", format="png", type="pil")
             pix = gr.Image(label="in pixel space: (1 − t) x_A + t x_B", format="png", type="pil")
             note_i, how_i = gr.Markdown(), gr.Markdown()
-            go.click(vae_interpolate_endpoint, [model, ea, eb, ia, ib, steps_i], [lat, pix, note_i, how_i],
-                     api_name="vae_interpolate")
-
-
+            go.click(
+                vae_interpolate_endpoint,
+                [model, ea, eb, ia, ib, steps_i],
+                [lat, pix, note_i, how_i],
+                api_name="vae_interpolate",
+            )

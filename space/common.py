@@ -24,7 +24,7 @@ from genhub.images import MAX_UPLOAD_SIDE, UPLOAD_FORMATS, from_pil, grid, open_
 from genhub.models import CHECKPOINTS_DIR
 
 log = logging.getLogger("genhub.app")
-ASSETS = Path(__file__).resolve().parent / "assets"
+ASSETS = Path(__file__).resolve().parents[1] / "assets"
 SPACE_URL = "http://127.0.0.1:7860/"  # where the app runs locally; on the Hub, the Space id
 SCALE = 8  # 28x28 images are shown 8x larger, nearest neighbour
 
@@ -44,6 +44,37 @@ def models_of(*model_types: str) -> list[str]:
     return [name for name, kind in MODELS.items() if kind in model_types]
 
 
+def test_figures(name: str) -> dict:
+    """The measured test figures a checkpoint's training log holds ({} when it has none)."""
+    log = CHECKPOINTS_DIR / name / "training_log.json"
+    return json.loads(log.read_text()).get("test_figures", {}) if log.exists() else {}
+
+
+# the default sampler is the GAN with the lowest measured classifier-FID
+GANS = sorted(models_of("genhub_ebgan"), key=lambda n: test_figures(n).get("fid", float("inf")))
+
+
+def _class_names() -> list[str]:
+    """The class names of the conditional GANs, read from the first one's config."""
+    for name in GANS:
+        names = json.loads((CHECKPOINTS_DIR / name / "config.json").read_text()).get("class_names")
+        if names:
+            return list(names)
+    return []
+
+
+CLASSES = _class_names()
+
+
+def checked_class(class_name: str):
+    """'any' -> None; a known class name as is; anything else a ValueError naming the choices."""
+    if class_name == "any":
+        return None
+    if class_name not in CLASSES:
+        raise ValueError(f"class must be 'any' or one of {', '.join(CLASSES)}")
+    return class_name
+
+
 def figure_to_image(fig) -> Image.Image:
     """A matplotlib figure as a PIL image (closed afterwards)."""
     import matplotlib.pyplot as plt
@@ -54,7 +85,7 @@ def figure_to_image(fig) -> Image.Image:
     return image
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def get_model(name: str):
     if name not in MODELS:
         raise ValueError(f"unknown model {name!r}; available: {', '.join(MODELS)}")
@@ -67,8 +98,10 @@ def load_examples() -> tuple[torch.Tensor, list[str]]:
     sheet = torch.from_numpy(np.asarray(Image.open(ASSETS / "fashion_mnist_test_examples.png"), dtype=np.float32) / 255)
     k, t = meta["per_class"], meta["tile"]
     images = sheet.view(-1, t, k, t).permute(0, 2, 1, 3).reshape(-1, 1, t, t)  # (classes * k, 1, 28, 28)
-    names = [f"#{i} test {idx}: {meta['classes'][lab]}" for i, (idx, lab) in
-             enumerate(zip(meta["test_indices"], meta["labels"]))]
+    names = [
+        f"#{i} test {idx}: {meta['classes'][lab]}"
+        for i, (idx, lab) in enumerate(zip(meta["test_indices"], meta["labels"]))
+    ]
     return images, names
 
 
@@ -77,6 +110,7 @@ EXAMPLES, EXAMPLE_NAMES = load_examples()
 
 def handler(fn):
     """Turn bad input into a gr.Error with the (escaped) reason; never show a stack trace."""
+
     @functools.wraps(fn)
     def wrapped(*args, **kwargs):
         try:
@@ -88,6 +122,7 @@ def handler(fn):
         except Exception as err:
             log.exception("internal error in %s", fn.__name__)
             raise gr.Error(f"internal error ({type(err).__name__}); the request was not completed") from err
+
     return wrapped
 
 
@@ -113,8 +148,10 @@ def readable_upload(preprocess, payload):
     try:
         return preprocess(payload)
     except (OSError, ValueError, Image.DecompressionBombError) as err:
-        raise gr.Error(f"the uploaded file is not a readable image (accepted: {', '.join(UPLOAD_FORMATS)}, "
-                       f"at most {MAX_UPLOAD_SIDE} pixels a side)") from err
+        raise gr.Error(
+            f"the uploaded file is not a readable image (accepted: {', '.join(UPLOAD_FORMATS)}, "
+            f"at most {MAX_UPLOAD_SIDE} pixels a side)"
+        ) from err
 
 
 class ImageInput(gr.ImageEditor):
@@ -146,8 +183,12 @@ class ImageUpload(gr.Image):
 
 
 def image_input(label: str) -> ImageInput:
-    return ImageInput(type="filepath", label=label, canvas_size=(280, 280),
-                      brush=gr.Brush(colors=["#000000"], default_color="#000000", default_size=20))
+    return ImageInput(
+        type="filepath",
+        label=label,
+        canvas_size=(280, 280),
+        brush=gr.Brush(colors=["#000000"], default_color="#000000", default_size=20),
+    )
 
 
 def user_image(editor_value, example_index) -> tuple[torch.Tensor, str]:
@@ -160,15 +201,15 @@ def user_image(editor_value, example_index) -> tuple[torch.Tensor, str]:
         if extrema[0] != extrema[1]:  # a blank canvas (one flat colour) is no input
             tensor, note = from_pil(pil)
             return tensor, f"your image ({note})"
-        return EXAMPLES[index:index + 1], f"{EXAMPLE_NAMES[index]} (your image was blank)"
-    return EXAMPLES[index:index + 1], EXAMPLE_NAMES[index]
+        return EXAMPLES[index : index + 1], f"{EXAMPLE_NAMES[index]} (your image was blank)"
+    return EXAMPLES[index : index + 1], EXAMPLE_NAMES[index]
 
 
 def show(images: torch.Tensor, ncols: int | None = None, scale: int = SCALE) -> Image.Image:
     return grid(images, ncols=ncols, scale=scale, pad=1 if images.shape[0] > 1 else 0)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def revision_of(model: str) -> str:
     return weights_revision(CHECKPOINTS_DIR / model)
 
@@ -177,8 +218,8 @@ def recipe(api_name: str, model: str, params: dict, python: str) -> str:
     """Markdown that reproduces an output: model and revision, parameters, the gradio_client call, Python."""
     args = ", ".join(f"{k}={v!r}" for k, v in params.items())
     used = f"model `{model}` (weights sha256 `{revision_of(model)}`)" if model else "no model"
-    return (f"**Reproduce** — {used}, parameters `{args}`\n\n"
-            f"```python\nfrom gradio_client import Client\nClient({SPACE_URL!r}).predict({args}, api_name={api_name!r})\n```\n"
-            f"```python\n{python}\n```")
-
-
+    return (
+        f"**Reproduce** — {used}, parameters `{args}`\n\n"
+        f"```python\nfrom gradio_client import Client\nClient({SPACE_URL!r}).predict({args}, api_name={api_name!r})\n```\n"
+        f"```python\n{python}\n```"
+    )

@@ -9,11 +9,12 @@ import numpy as np
 import torch
 from PIL import Image
 
-from app_shared import EXAMPLE_NAMES, EXAMPLES, ImageUpload, get_model, handler, models_of, number, recipe
 from genhub.images import open_image
 from genhub.metrics import psnr, ssim
 from genhub.models.super_resolution import bicubic
 from genhub.operations.super_resolution import MAX_INPUT_SIDE, METHODS, super_resolve
+
+from ..common import EXAMPLE_NAMES, EXAMPLES, ImageUpload, get_model, handler, models_of, number, recipe
 
 PHOTOS = ("camera", "astronaut", "coffee", "chelsea", "rocket", "moon")  # bundled with scikit-image
 SR_MODELS = models_of("genhub_super_resolution")
@@ -32,10 +33,10 @@ def load_example(choice: str) -> torch.Tensor:
         x = torch.from_numpy(array).float().div(255)
         x = x[None, None] if x.ndim == 2 else x.permute(2, 0, 1)[None]
         top, left = (x.shape[2] - 256) // 2, (x.shape[3] - 256) // 2
-        return x[:, :, top:top + 256, left:left + 256]
+        return x[:, :, top : top + 256, left : left + 256]
     if choice.startswith("fashion: ") and choice[9:] in EXAMPLE_NAMES:
         i = EXAMPLE_NAMES.index(choice[9:])
-        return EXAMPLES[i:i + 1]
+        return EXAMPLES[i : i + 1]
     raise ValueError(f"unknown example {choice!r}")
 
 
@@ -54,8 +55,9 @@ def to_image(x: torch.Tensor, scale: int = 1) -> Image.Image:
 
 
 @handler
-def super_resolve_endpoint(image, example: str, scale: int, method: str, model: str, steps: int,
-                           progress=gr.Progress()):
+def super_resolve_endpoint(
+    image, example: str, scale: int, method: str, model: str, steps: int, progress=gr.Progress()
+):
     scale = number("scale", scale, 2, 4, integer=True)
     if scale not in (2, 4) or method not in METHODS:
         raise ValueError(f"scale must be 2 or 4 and method one of {', '.join(METHODS)}")
@@ -71,31 +73,48 @@ def super_resolve_endpoint(image, example: str, scale: int, method: str, model: 
         candidates = [m for m in SR_MODELS if get_model(m).config.scale == scale]
         net = get_model(model) if model in candidates else get_model(candidates[0]) if candidates else None
     progress(0, desc="training on the image itself" if method == "internal" else "upscaling")
-    out = super_resolve(low, scale, method, model=net, steps=steps,
-                        progress=lambda done, total: progress(done / total, desc=f"internal training step {done}/{total}"))
+    out = super_resolve(
+        low,
+        scale,
+        method,
+        model=net,
+        steps=steps,
+        progress=lambda done, total: progress(done / total, desc=f"internal training step {done}/{total}"),
+    )
     base = super_resolve(low, scale, "bicubic")
     zoom = 8 if out.shape[2] <= 56 else 1  # enlarge tiny Fashion-MNIST results for the eye
     info = f"Input: {source}, {low.shape[3]}x{low.shape[2]} → {out.shape[3]}x{out.shape[2]} ({method})."
     if truth is not None:
         rows = [(method, out)] if method == "bicubic" else [(method, out), ("bicubic", base)]
         info += "\n\n| | PSNR (dB) | SSIM |\n|---|---|---|\n" + "\n".join(
-            f"| {name} | {psnr(x, truth).item():.2f} | {ssim(x, truth).item():.4f} |" for name, x in rows)
+            f"| {name} | {psnr(x, truth).item():.2f} | {ssim(x, truth).item():.4f} |" for name, x in rows
+        )
     params = dict(example=example, scale=scale, method=method, model=model, steps=steps)
-    code = (f"from genhub.operations import super_resolve\n"
-            f"high = super_resolve(low, scale={scale}, method={method!r}, steps={steps})  # low: (N, C, H, W) in [0, 1]")
-    return ((to_image(base, zoom), to_image(out, zoom)), to_image(out), info,
-            recipe("/super_resolve", model if net is not None else "", params, code))
+    code = (
+        f"from genhub.operations import super_resolve\n"
+        f"high = super_resolve(low, scale={scale}, method={method!r}, steps={steps})  # low: (N, C, H, W) in [0, 1]"
+    )
+    return (
+        (to_image(base, zoom), to_image(out, zoom)),
+        to_image(out),
+        info,
+        recipe("/super_resolve", model if net is not None else "", params, code),
+    )
 
 
 def create_tab():
     with gr.Tab("Super-resolution"):
-        gr.Markdown("**Internal** (Glasner 2009 / ZSSR): a small CNN learns from the image itself, at test time. "
-                    "**Learned** (srez): trained on Fashion-MNIST. **Bicubic**: the baseline. Examples are first "
-                    f"downscaled by the factor so PSNR/SSIM can be measured; uploads (≤ {MAX_INPUT_SIDE} px a side) "
-                    "are upscaled as they are.")
+        gr.Markdown(
+            "**Internal** (Glasner 2009 / ZSSR): a small CNN learns from the image itself, at test time. "
+            "**Learned** (srez): trained on Fashion-MNIST. **Bicubic**: the baseline. Examples are first "
+            f"downscaled by the factor so PSNR/SSIM can be measured; uploads (≤ {MAX_INPUT_SIDE} px a side) "
+            "are upscaled as they are."
+        )
         with gr.Row():
             with gr.Column():
-                image = ImageUpload(type="filepath", label="upload (optional)", image_mode=None, sources=["upload", "clipboard"])
+                image = ImageUpload(
+                    type="filepath", label="upload (optional)", image_mode=None, sources=["upload", "clipboard"]
+                )
                 example = gr.Dropdown(example_choices(), value="photo: camera", label="or an example")
                 scale = gr.Radio([2, 4], value=2, label="factor")
                 method = gr.Radio(list(METHODS), value="internal", label="method")
@@ -106,5 +125,9 @@ def create_tab():
                 compare = gr.ImageSlider(label="bicubic ↔ result", type="pil", format="png")
                 result = gr.Image(label="result (download)", type="pil", format="png")
                 info, how = gr.Markdown(), gr.Markdown()
-        go.click(super_resolve_endpoint, [image, example, scale, method, model, steps], [compare, result, info, how],
-                 api_name="super_resolve")
+        go.click(
+            super_resolve_endpoint,
+            [image, example, scale, method, model, steps],
+            [compare, result, info, how],
+            api_name="super_resolve",
+        )

@@ -7,11 +7,19 @@ import html
 import gradio as gr
 import torch
 
-from app_shared import get_model, handler, models_of, number, recipe, resolve_seed, show
+from ..common import get_model, handler, models_of, number, recipe, resolve_seed, show
 
 TEXT_GANS = models_of("genhub_text_gan")
-EXAMPLES = ["a red dress", "crimson boots", "a pair of blue trousers", "navy pants on black", "a yellow handbag",
-            "white sneakers", "look at this green dress", "a photo of a purple t-shirt"]
+EXAMPLES = [
+    "a red dress",
+    "crimson boots",
+    "a pair of blue trousers",
+    "navy pants on black",
+    "a yellow handbag",
+    "white sneakers",
+    "look at this green dress",
+    "a photo of a purple t-shirt",
+]
 
 
 def model_or_error(model: str):
@@ -31,8 +39,10 @@ def caption_endpoint(model: str, caption: str, num_images: int, seed: int):
     n, used_seed = number("num_images", num_images, 1, 32, integer=True), resolve_seed(seed)
     images = net.generate([caption], num_images_per_caption=n, generator=torch.Generator().manual_seed(used_seed))
     note = f"Seed used: **{used_seed}**.{unknown_note(net, [caption])}"
-    code = (f"import genhub, torch\ntxt = genhub.load_model({model!r})\nimages = txt.generate([{caption!r}], "
-            f"num_images_per_caption={n}, generator=torch.Generator().manual_seed({used_seed}))")
+    code = (
+        f"import genhub, torch\ntxt = genhub.load_model({model!r})\nimages = txt.generate([{caption!r}], "
+        f"num_images_per_caption={n}, generator=torch.Generator().manual_seed({used_seed}))"
+    )
     params = dict(model=model, caption=caption, num_images=n, seed=used_seed)
     return show(images, scale=4), note, recipe("/caption", model, params, code)
 
@@ -51,17 +61,25 @@ def caption_walk_endpoint(model: str, caption_a: str, caption_b: str, steps: int
     grid = torch.cat([net.generate([c], num_images_per_caption=6, latents=zs) for c in (caption_a, caption_b)])
     note = f"Seed used: **{used_seed}**.{unknown_note(net, [caption_a, caption_b])}"
     params = dict(model=model, caption_a=caption_a, caption_b=caption_b, steps=steps, seed=used_seed)
-    code = (f"import genhub, torch\ntxt = genhub.load_model({model!r})\nends = txt.encode_text([{caption_a!r}, {caption_b!r}])\n"
-            f"# interpolate ends, then txt.generate(None, text_embeddings=..., latents=...)")
-    return (show(walk, ncols=steps, scale=4), show(grid, ncols=6, scale=4), note,
-            recipe("/caption_walk", model, params, code))
+    code = (
+        f"import genhub, torch\ntxt = genhub.load_model({model!r})\nends = txt.encode_text([{caption_a!r}, {caption_b!r}])\n"
+        f"# interpolate ends, then txt.generate(None, text_embeddings=..., latents=...)"
+    )
+    return (
+        show(walk, ncols=steps, scale=4),
+        show(grid, ncols=6, scale=4),
+        note,
+        recipe("/caption_walk", model, params, code),
+    )
 
 
 def create_tab():
     with gr.Tab("Caption to image"):
-        gr.Markdown("Reed et al. 2016 (GAN-INT-CLS): a text encoder φ(t), trained first as a joint image–text "
-                    "embedding, conditions the generator; the discriminator judges image *and* caption. Colours: red, "
-                    "orange, yellow, green, cyan, blue, purple, pink, white; items: the 10 Fashion-MNIST classes.")
+        gr.Markdown(
+            "Reed et al. 2016 (GAN-INT-CLS): a text encoder φ(t), trained first as a joint image–text "
+            "embedding, conditions the generator; the discriminator judges image *and* caption. Colours: red, "
+            "orange, yellow, green, cyan, blue, purple, pink, white; items: the 10 Fashion-MNIST classes."
+        )
         model = gr.Dropdown(TEXT_GANS, value=TEXT_GANS[0] if TEXT_GANS else None, label="model")
         with gr.Row():
             caption = gr.Textbox("a red dress", label="caption", max_lines=1)
@@ -80,5 +98,9 @@ def create_tab():
             walk = gr.Image(label="from A to B (same z)", format="png", type="pil")
             grid = gr.Image(label="style vs content: columns share z, rows share the caption", format="png", type="pil")
             walk_note, walk_how = gr.Markdown(), gr.Markdown()
-            walk_go.click(caption_walk_endpoint, [model, a, b, steps, seed], [walk, grid, walk_note, walk_how],
-                          api_name="caption_walk")
+            walk_go.click(
+                caption_walk_endpoint,
+                [model, a, b, steps, seed],
+                [walk, grid, walk_note, walk_how],
+                api_name="caption_walk",
+            )
