@@ -273,13 +273,10 @@ def steerability(model, walks, edit: str, alpha: float, classifier=None, num_ima
 
 
 def walk_alphas_for(edit: str) -> list[float]:
-    """The alphas the card and the bench report: both ends of the range and half-way to each."""
-    from .models.walks import EDIT_RANGES  # noqa: PLC0415
+    """The alphas the card and the bench report: both ends of the range and half-way to each (in walk steps)."""
+    from .models.walks import EDITS  # noqa: PLC0415
 
-    low, identity, high = EDIT_RANGES[edit]
-    if edit == "zoom":
-        return [low, low**0.5, high**0.5, high]
-    return [low, (low + identity) / 2, (high + identity) / 2, high]
+    return [EDITS[edit].from_step(a) for a in (-1.0, -0.5, 0.5, 1.0)]
 
 
 @torch.no_grad()

@@ -14,20 +14,66 @@ perspective warp of the image plane turned about its vertical axis, seen from a 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 from transformers import PretrainedConfig, PreTrainedModel
 
-EDIT_RANGES = {  # edit -> (lowest, identity, highest) alpha, in the edit's own unit
-    "zoom": (0.5, 1.0, 2.0),  # scale factor, > 1 enlarges
-    "shift_x": (-8.0, 0.0, 8.0),  # pixels, > 0 moves right
-    "shift_y": (-8.0, 0.0, 8.0),  # pixels, > 0 moves down
-    "brightness": (-0.5, 0.0, 0.5),  # added intensity on [0, 1] images
-    "rotate_2d": (-45.0, 0.0, 45.0),  # degrees in the image plane, > 0 counter-clockwise
-    "rotate_3d": (-60.0, 0.0, 60.0),  # degrees about the vertical axis (perspective), > 0 brings the right side closer
+
+@dataclass(frozen=True)
+class Edit:
+    """One steering edit: its alpha range in its own unit, the identity, and how alpha maps to the walk."""
+
+    name: str
+    low: float  # lowest alpha
+    identity: float  # the alpha that changes nothing
+    high: float  # highest alpha
+    log_scale: bool  # zoom: alpha is a factor, walked on a log2 scale (0.5 and 2 are -1 and 1)
+    unit: str  # what alpha measures, for labels
+    step_size: float  # a sensible slider step
+
+    def step(self, alpha: float) -> float:
+        """alpha in the edit's unit -> a in [-1, 1], the multiple of the walk direction."""
+        if self.log_scale:
+            return math.log2(alpha) / math.log2(self.high)
+        return (alpha - self.identity) / (self.high - self.identity)
+
+    def from_step(self, a: float) -> float:
+        """The inverse of step: a in [-1, 1] -> alpha."""
+        return self.high**a if self.log_scale else self.identity + a * (self.high - self.identity)
+
+    def alphas(self, count: int, limit: float | None = None) -> list[float]:
+        """count alphas evenly spaced (in walk steps) from -limit to +limit around the identity (default: the range)."""
+        a = 1.0 if limit is None else abs(self.step(limit))
+        return [self.from_step(-a + 2 * a * t / (count - 1)) for t in range(count)]
+
+    def sample(self, generator: torch.Generator) -> float:
+        """A random alpha, uniform in walk steps (zoom: log-uniform, so shrinking and enlarging are equally likely)."""
+        return self.from_step(float(torch.rand(1, generator=generator)) * 2 - 1)
+
+
+EDITS = {  # the registry: walks, training, metrics, operations and the Space all read it
+    e.name: e
+    for e in (
+        Edit("zoom", 0.5, 1.0, 2.0, True, "scale factor, > 1 enlarges", 0.01),
+        Edit("shift_x", -8.0, 0.0, 8.0, False, "pixels, > 0 moves right", 0.5),
+        Edit("shift_y", -8.0, 0.0, 8.0, False, "pixels, > 0 moves down", 0.5),
+        Edit("brightness", -0.5, 0.0, 0.5, False, "added intensity on [0, 1] images", 0.01),
+        Edit("rotate_2d", -45.0, 0.0, 45.0, False, "degrees in the image plane, > 0 counter-clockwise", 1.0),
+        Edit(
+            "rotate_3d",
+            -60.0,
+            0.0,
+            60.0,
+            False,
+            "degrees about the vertical axis, > 0 brings the right side closer",
+            1.0,
+        ),
+    )
 }
+EDIT_RANGES = {name: (e.low, e.identity, e.high) for name, e in EDITS.items()}  # edit -> (low, identity, high)
 
 
 CAMERA_DISTANCE = 2.0  # pinhole distance for rotate 3D, in half image widths
@@ -81,11 +127,8 @@ def edit_images(images: torch.Tensor, edit: str, alpha: float) -> tuple[torch.Te
 
 
 def walk_step(edit: str, alpha: float) -> float:
-    """alpha in the edit's unit -> a in [-1, 1] (zoom on a log scale, so 0.5 and 2 are -1 and 1)."""
-    low, identity, high = EDIT_RANGES[edit]
-    if edit == "zoom":
-        return math.log2(alpha)
-    return (alpha - identity) / (high - identity)
+    """alpha in the edit's unit -> a in [-1, 1] (see Edit.step)."""
+    return EDITS[edit].step(alpha)
 
 
 class WalksConfig(PretrainedConfig):

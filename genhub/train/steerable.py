@@ -16,23 +16,14 @@ weights are averaged (EMA, torch.optim.swa_utils) and the average is what is sav
 
 from __future__ import annotations
 
-import math
-
 import torch
 from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 from tqdm.auto import tqdm
 
 from ..models.ebgan import truncated_normal
-from ..models.walks import EDIT_RANGES, Walks, WalksConfig, edit_images, walk_step
+from ..models.walks import EDITS, Walks, WalksConfig, edit_images, walk_step
 
 WALK_LENGTH = 6.0  # |w_e| in latent units (|z| ~ 8 for d = 64): edited latents are atypical, plain z are left alone
-
-
-def random_alpha(edit: str, generator: torch.Generator) -> float:
-    """Uniform over the edit's range (zoom: log-uniform, so shrinking and enlarging are equally likely)."""
-    low, _, high = EDIT_RANGES[edit]
-    u = float(torch.rand(1, generator=generator))
-    return 2 ** (math.log2(low) + u * (math.log2(high) - math.log2(low))) if edit == "zoom" else low + u * (high - low)
 
 
 def initial_walks(latent_dim: int, generator_name: str, seed: int) -> Walks:
@@ -65,7 +56,7 @@ def make_plan(n: int, edits: list[str], generator: torch.Generator) -> list[tupl
     """Split a batch of n into one chunk per edit (random order), each with a random alpha."""
     order = torch.randperm(len(edits), generator=generator).tolist()
     bounds = [round(i * n / len(edits)) for i in range(len(edits) + 1)]
-    return [(edits[k], random_alpha(edits[k], generator), slice(bounds[i], bounds[i + 1])) for i, k in enumerate(order)]
+    return [(edits[k], EDITS[edits[k]].sample(generator), slice(bounds[i], bounds[i + 1])) for i, k in enumerate(order)]
 
 
 def steerable_step(gan, walks, x, y, opt_cost, opt_gen, noise, walk_weight: float, accelerator=None) -> dict:
