@@ -1,38 +1,111 @@
-"""Steerability of the learned walks (Jahanian 2019) for every edit and several alphas: the masked L2 of the
-walk relative to no walk, the target vs achieved transformation measured on the images, and whether the
-class is kept (evaluation classifier accuracy along the walk).
+"""Steerability of the learned walks (Jahanian 2019), before and after: for every edit at the moderate alphas
+and over its whole range, the masked L2 of the walk relative to no walk, the achieved vs the target
+transformation measured on the images, the evaluation classifier's accuracy on the walked images beside its
+accuracy on the target edits of the same images; the unsteered samples' classifier-FID, accuracy and mode
+coverage; and the time of a 9-frame walk strip.
 
-    python bench/bench_steering.py [--images 500]
+    python bench/bench_steering.py [--images 500] [--before DIR]
+
+--before DIR: a folder holding earlier `fashion-ebgan(-walks)` / `fashion-dcgan(-walks)` checkpoints to compare
+with, e.g. from `git worktree add /tmp/before 971fcfe` then `--before /tmp/before/checkpoints`.
 """
 
 from __future__ import annotations
 
 import argparse
+import statistics
 import sys
+import time
 from pathlib import Path
+
+import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import genhub  # noqa: E402
-from genhub.metrics import evaluate_walks  # noqa: E402
+from genhub import data  # noqa: E402
+from genhub.metrics import evaluate_gan, steerability  # noqa: E402
+from genhub.models.walks import EDITS  # noqa: E402
+from genhub.operations import walk_strip  # noqa: E402
+
+MODERATE = {
+    "zoom": (0.7, 1.4),
+    "shift_x": (-4.0, 4.0),
+    "shift_y": (-4.0, 4.0),
+    "brightness": (-0.2, 0.2),
+    "rotate_2d": (-20.0, 20.0),
+    "rotate_3d": (-30.0, 30.0),
+}
+
+
+def moderate_rows(gan, walks, classifier, images: int) -> dict[str, dict]:
+    rows = {}
+    for edit, alphas in MODERATE.items():
+        f = [steerability(gan, walks, edit, a, classifier, images) for a in alphas]
+        rows[edit] = {
+            k: sum(x[k] for x in f) / len(f) for k in ("relative_l2", "class_accuracy", "target_class_accuracy")
+        }
+        rows[edit]["moves"] = " / ".join(f"{x['achieved']:.2g} of {x['target']:.2g}" for x in f)
+    return rows
+
+
+def strip_ms(gan, walks, repeats: int = 30) -> float:
+    times = []
+    for i in range(repeats):
+        start = time.perf_counter()
+        walk_strip(gan, "zoom", 1.5, 9, class_labels=i % 10, generator=torch.Generator().manual_seed(i), walks=walks)
+        times.append(time.perf_counter() - start)
+    return statistics.median(times) * 1e3
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--images", type=int, default=500)
+    parser.add_argument("--before", type=Path, help="folder of earlier checkpoints to compare with")
     args = parser.parse_args()
     classifier = genhub.load_model("fashion-classifier")
-    for gan in ("fashion-ebgan", "fashion-dcgan"):
-        figures = evaluate_walks(genhub.load_model(gan), genhub.load_model(f"{gan}-walks"), classifier, args.images)
-        print(f"\n### `{gan}` with `{gan}-walks` ({args.images} images per row)\n")
-        print("| edit @ alpha | relative L2 (walk / no walk) | measure | target | achieved | class accuracy |")
-        print("|---|---|---|---|---|---|")
-        for key, f in figures.items():
+    (test_x, test_y), (train_x, _) = data.load_fashion_mnist("test"), data.load_fashion_mnist("train")
+    test, reference = data.as_float_images(test_x), data.as_float_images(train_x[:10000])
+    folders = {"after": Path("checkpoints")} | ({"before": args.before} if args.before else {})
+    for name in ("fashion-ebgan", "fashion-dcgan"):
+        print(f"\n### `{name}`: moderate alphas {MODERATE}, {args.images} images of random classes per alpha\n")
+        print(
+            "| edit | "
+            + " | ".join(f"{k}: relative L2 | {k}: achieved of target | {k}: class acc. walk / target" for k in folders)
+            + " |"
+        )
+        print("|---|" + "---|---|---|" * len(folders))
+        measured = {}
+        for key, folder in folders.items():
+            gan, walks = genhub.load_model(folder / name), genhub.load_model(folder / f"{name}-walks")
+            measured[key] = (gan, walks, moderate_rows(gan, walks, classifier, args.images))
+        for edit in MODERATE:
+            cells = []
+            for key in folders:
+                r = measured[key][2][edit]
+                cells.append(
+                    f"{r['relative_l2']:.3f} | {r['moves']} | {r['class_accuracy']:.3f} / "
+                    f"{r['target_class_accuracy']:.3f}"
+                )
+            print(f"| {edit} | " + " | ".join(cells) + " |", flush=True)
+        print("\n| checkpoints | unsteered FID (10k) | conditional accuracy | mode KL | 9-frame strip (ms, median) |")
+        print("|---|---|---|---|---|")
+        for key, (gan, walks, _) in measured.items():
+            g = evaluate_gan(gan, classifier, test, test_y, reference, num_samples=10000, pr_samples=2000)
             print(
-                f"| {key} | {f['relative_l2']:.3f} | {f['measure']} | {f['target']:.3g} | {f['achieved']:.3g} | "
-                f"{f['class_accuracy']:.3f} |",
+                f"| {key} | {g['fid']:.1f} | {g['conditional_accuracy']:.3f} | {g['mode_kl']:.4f} | "
+                f"{strip_ms(gan, walks):.1f} |",
                 flush=True,
             )
+        gan, walks, _ = measured["after"]
+        print(f"\nFull range, after ({args.images // 2} images per alpha): relative L2 / achieved of target\n")
+        print("| edit | " + " | ".join(f"a{i}" for i in range(7)) + " |\n|---|" + "---|" * 7)
+        for edit, spec in EDITS.items():
+            cells = []
+            for a in spec.alphas(7):
+                f = steerability(gan, walks, edit, a, None, args.images // 2)
+                cells.append(f"α={a:.3g}: {f['relative_l2']:.2f} / {f['achieved']:.2g} of {f['target']:.2g}")
+            print(f"| {edit} | " + " | ".join(cells) + " |", flush=True)
 
 
 if __name__ == "__main__":

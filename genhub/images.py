@@ -96,3 +96,12 @@ def from_pil(
         gray = ImageOps.pad(gray, (max(gray.size),) * 2, color=0).resize((image_size, image_size), Image.BOX)
     tensor = torch.from_numpy(np.asarray(gray, dtype=np.float32) / 255.0)[None, None]
     return tensor, "; ".join(notes) or "used as is"
+
+
+def gif_bytes(frames: torch.Tensor, scale: int = 8, duration_ms: int = 120) -> bytes:
+    """An animated GIF of frames (N, C, H, W) in [0, 1], enlarged `scale` times, forth and back, looping."""
+    images = [to_pil(f, scale).convert("P") for f in frames]
+    images += images[-2:0:-1]
+    buffer = io.BytesIO()
+    images[0].save(buffer, format="GIF", save_all=True, append_images=images[1:], duration=duration_ms, loop=0)
+    return buffer.getvalue()

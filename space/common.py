@@ -5,12 +5,16 @@ Every handler goes through `handler`, so bad input becomes a gr.Error saying wha
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import html
 import json
 import logging
 import math
 import secrets
+import tempfile
+import time
+import uuid
 from pathlib import Path
 
 import gradio as gr
@@ -182,6 +186,26 @@ class ImageUpload(gr.Image):
         return readable_upload(super().preprocess, payload)
 
 
+class CheckedSlider(gr.Slider):
+    """gr.Slider whose value reaches the handler as sent: the handler's `number` checks type, NaN/inf and the
+    range that applies (which may depend on another input, e.g. the chosen edit), with a message naming the field."""
+
+    is_template = True  # rendered by the Slider front end
+
+    def preprocess(self, payload):
+        return payload
+
+
+class CheckedNumber(gr.Number):
+    """gr.Number whose value reaches the handler as sent (gradio's own conversion fails on NaN with no message);
+    the handler's `number` checks it."""
+
+    is_template = True  # rendered by the Number front end
+
+    def preprocess(self, payload):
+        return payload
+
+
 def image_input(label: str) -> ImageInput:
     return ImageInput(
         type="filepath",
@@ -203,6 +227,23 @@ def user_image(editor_value, example_index) -> tuple[torch.Tensor, str]:
             return tensor, f"your image ({note})"
         return EXAMPLES[index : index + 1], f"{EXAMPLE_NAMES[index]} (your image was blank)"
     return EXAMPLES[index : index + 1], EXAMPLE_NAMES[index]
+
+
+_OUTPUTS = tempfile.TemporaryDirectory(prefix="genhub-outputs-")  # removed when the app exits
+OUTPUT_TTL_S = 600  # files the app writes for gradio to serve are deleted after this many seconds
+
+
+def output_file(payload: bytes, suffix: str) -> str:
+    """Write bytes to a file of this request's own (a unique name, so concurrent requests never share one) and
+    delete such files older than OUTPUT_TTL_S; returns the path for gradio to serve."""
+    now = time.time()
+    for old in Path(_OUTPUTS.name).iterdir():
+        with contextlib.suppress(OSError):
+            if now - old.stat().st_mtime > OUTPUT_TTL_S:
+                old.unlink()
+    path = Path(_OUTPUTS.name) / f"{uuid.uuid4().hex}{suffix}"
+    path.write_bytes(payload)
+    return str(path)
 
 
 def show(images: torch.Tensor, ncols: int | None = None, scale: int = SCALE) -> Image.Image:

@@ -216,12 +216,26 @@ def test_sample_bad_values(client, change, message):
 
 
 def test_steering(client):
-    walk, target, gif, note, how = client.predict(
+    walk, target, shown, gif, note, how = client.predict(
         model="fashion-ebgan", class_name="Trouser", seed=2, edit="shift_x", alpha=6, frames=5, api_name="/steer_walk"
     )
     assert pixels(walk).shape == pixels(target).shape and "α from -6 to 6" in note
-    with Image.open(gif) as im:
-        assert im.format == "GIF" and im.n_frames == 8
+    for path in (shown, gif):  # shown in the page and downloadable
+        with Image.open(path) as im:
+            assert im.format == "GIF" and im.n_frames == 8
+    # each edit has its own range: 45 degrees is fine for rotate 3D, out of range for a shift
+    out = client.predict(
+        model="fashion-dcgan", class_name="Bag", seed=2, edit="rotate_3d", alpha=45, frames=3, api_name="/steer_walk"
+    )
+    assert "α from -45 to 45" in out[4]
+    with pytest.raises(AppError, match=r"alpha must be in \[-8.0, 8.0\]"):
+        client.predict(
+            model="fashion-ebgan", class_name="Bag", seed=2, edit="shift_y", alpha=45, frames=3, api_name="/steer_walk"
+        )
+    strips, table = client.predict(
+        model="fashion-ebgan", class_name="Bag", seed=1, num_directions=4, frames=5, api_name="/steer_discovered"
+    )
+    assert pixels(strips).shape[0] > 4 * 28 * 4 and table.count("\n|") == 5 and "closest learned walk" in table
     pair, how = client.predict(
         model="fashion-ebgan",
         class_name="Bag",

@@ -11,6 +11,7 @@ from .sampling import (
     sample,
     truncated_noise_sample,
 )
+from .steering import SteeringOutput, discover_directions, steer, walk_strip
 from .super_resolution import super_resolve
 
 __all__ = [
@@ -23,6 +24,10 @@ __all__ = [
     "one_hot_from_names",
     "reconstruct",
     "sample",
+    "SteeringOutput",
+    "discover_directions",
+    "steer",
     "super_resolve",
+    "walk_strip",
     "truncated_noise_sample",
 ]

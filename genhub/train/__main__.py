@@ -26,6 +26,7 @@ from ..models import (
 from .cards import (
     gan_summary,
     preview,
+    scorecard_plot,
     write_card,
 )
 from .families import FAMILIES, evaluate
@@ -63,6 +64,7 @@ def rewrite_card(name: str, folder: Path, reuse_figures: bool = False) -> Path:
         log["train_seconds"],
         diagnostics,
         log.get("threads"),
+        log.get("device"),
     )
     keep = {
         p.name: p.read_bytes()
@@ -70,6 +72,8 @@ def rewrite_card(name: str, folder: Path, reuse_figures: bool = False) -> Path:
         if p.is_file() and p.name not in ("README.md", "config.json", "model.safetensors")
     }
     extras = keep | {"training_log.json": json.dumps(log).encode(), "preview.png": preview(model, recipe, split)}
+    if recipe.family == "walks":
+        extras["scorecard.png"] = scorecard_plot(load_model(recipe.config["generator_name"]), model)
     return save_checkpoint(model, folder, card, extras)
 
 

@@ -9,6 +9,7 @@ import torch
 
 from ..hub import make_card
 from ..images import grid, png_bytes
+from ..metrics import steerability
 from ..models import (
     CHECKPOINTS_DIR,
     load_model,
@@ -224,6 +225,7 @@ def write_card(
     seconds: float,
     diagnostics: str = "",
     threads: int | None = None,
+    device: str | None = None,
 ):
     rows = {name: figures}
     for other in recipe.compare_with:
@@ -250,11 +252,17 @@ def write_card(
         ),
         "Training recipe": f"`python -m genhub.train {name}`: {recipe.description}; Adam (betas {recipe.betas}), "
         f"learning rate {recipe.learning_rate}, batch {recipe.batch_size}, {unit}, seed {recipe.seed}; "
-        f"{seconds / 60:.1f} min with {threads or torch.get_num_threads()} CPU thread(s). Train loss per "
+        f"{seconds / 60:.1f} min on {device or f'{threads or torch.get_num_threads()} CPU thread(s)'}. Train loss per "
         f"{'500 steps' if recipe.family == 'walks' else 'epoch'}: " + ", ".join(f"{v:.3g}" for v in history),
         "Test figures (measured)": table + "\n\n" + meaning + (f"\n\n{recipe.notes}" if recipe.notes else ""),
         "Preview": "![preview](preview.png)",
     }
+    if recipe.family == "walks":
+        sections["Steerability scorecard"] = (
+            "Per edit, over its whole range (9 alphas, 100 generated items each): the change measured on the images "
+            "(median) for the walk G(z + a w) and for the target edit(G(z), alpha). Where the two curves part is "
+            "where steering stops.\n\n![scorecard](scorecard.png)"
+        )
     if diagnostics:
         sections["Training diagnostics: the three pitfalls"] = diagnostics + "\n\n![diagnostics](diagnostics.png)"
     summary = f"{recipe.description[0].upper()}{recipe.description[1:]}, trained on Fashion-MNIST."
@@ -296,3 +304,35 @@ def tokenizer_files(model) -> dict[str, bytes]:
     with tempfile.TemporaryDirectory() as folder:
         model.tokenizer.save_pretrained(folder)
         return {p.name: p.read_bytes() for p in Path(folder).iterdir() if p.is_file()}
+
+
+def scorecard_plot(gan, walks, num_images: int = 100) -> bytes:
+    """The steerability scorecard as a PNG: per edit, achieved (walk) and target change against the requested
+    alpha over the whole range, measured on generated items (genhub.metrics.steerability)."""
+    import io
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(2, 3, figsize=(12, 7), dpi=90)
+    for ax, edit in zip(axes.flat, walks.config.edits):
+        alphas = EDITS[edit].alphas(9)
+        rows = [steerability(gan, walks, edit, a, None, num_images) for a in alphas]
+        ax.plot(alphas, [r["target"] for r in rows], "o-", color="#4c72b0", label="target edit")
+        ax.plot(alphas, [r["achieved"] for r in rows], "s-", color="#dd8452", label="walk")
+        twin = ax.twinx()
+        twin.plot(alphas, [r["relative_l2"] for r in rows], ":", color="grey", label="relative L2")
+        twin.set_ylim(0, 1.2)
+        ax.set(title=edit, xlabel=f"requested alpha ({EDITS[edit].unit.split(',')[0]})", ylabel=rows[0]["measure"])
+        if EDITS[edit].log_scale:
+            ax.set_xscale("log", base=2)
+        ax.legend(fontsize=7, loc="upper left")
+        twin.legend(fontsize=7, loc="lower right")
+    fig.suptitle(f"steerability scorecard: {walks.config.generator_name}")
+    fig.tight_layout()
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png")
+    plt.close(fig)
+    return buffer.getvalue()

@@ -34,7 +34,7 @@ from ..models import (
 from ..models.super_resolution import SuperResolution, SuperResolutionConfig
 from ..models.text_gan import TextGAN, TextGANConfig
 from ..models.walks import Walks, WalksConfig
-from .cards import diagnostics_plot, gan_summary, tokenizer_files
+from .cards import diagnostics_plot, gan_summary, scorecard_plot, tokenizer_files
 from .loop import train_gan, train_model, train_super_resolution, train_text_gan
 from .recipes import CLASSIFIER, Recipe
 
@@ -88,7 +88,9 @@ def _train_super_resolution(recipe: Recipe, split: dict, accelerator, max_steps,
 
 
 def _train_walks(recipe: Recipe, split: dict, accelerator, max_steps, name: str) -> Trained:
-    return Trained(*train_walks(recipe, split, max_steps))
+    walks, history = train_walks(recipe, split, max_steps)
+    gan = load_model(recipe.config["generator_name"])
+    return Trained(walks, history, {"scorecard.png": scorecard_plot(gan, walks, 100 if max_steps is None else 10)})
 
 
 def _evaluate_text_gan(model, recipe: Recipe, split: dict, num_samples: int) -> dict:

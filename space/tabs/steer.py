@@ -1,69 +1,93 @@
-"""The Space's Steer tab: learned latent walks for zoom, shift X/Y, brightness, rotate 2D/3D (Jahanian 2019)."""
+"""The Space's Steer tab: latent walks for zoom, shift X/Y, brightness, rotate 2D/3D (Jahanian 2019), and the
+directions the generator found by itself (SeFa)."""
 
 from __future__ import annotations
 
-import tempfile
-
 import gradio as gr
 import torch
+from PIL import Image
 
-from genhub.images import to_pil
-from genhub.models.walks import EDIT_RANGES
-from genhub.operations.steering import edit_images, steer
+from genhub.images import gif_bytes
+from genhub.operations.steering import EDITS, discover_directions, steer, walk_strip
 
-from ..common import CLASSES, GANS, checked_class, get_model, handler, number, recipe, resolve_seed, show
+from ..common import (
+    CHECKPOINTS_DIR,
+    CLASSES,
+    CheckedSlider,
+    GANS,
+    checked_class,
+    get_model,
+    handler,
+    number,
+    output_file,
+    recipe,
+    resolve_seed,
+    show,
+)
 
-EDITS = list(EDIT_RANGES)
+DEFAULT_ALPHA = {"zoom": 1.6, "shift_x": 6.0, "shift_y": 6.0, "brightness": 0.3, "rotate_2d": 30.0, "rotate_3d": 45.0}
+LESSON = """### Steering a generator: walks in z that do one thing
+A GAN maps a latent code z to an image. Jahanian et al. (2019) look for one direction **w** per edit such that
+moving z along it performs the edit: **G(z + α·w) ≈ edit(G(z), α)**. A generator can only be steered as far as
+its data varies, and Fashion-MNIST items are centred, upright and of one size, so these generators were trained
+*jointly* with their walks, with real images shifted, zoomed and turned the same way in the adversarial game.
+
+**What to look at:** the top strip is the walk, the one below is the target (the edit applied to the first
+image). Where the two agree, the edit is inside the generator's output space; the scorecard shows, per edit,
+how much of the requested change the walk achieves over the whole range."""
 
 
-def walk_alphas(edit: str, alpha: float, frames: int) -> list[float]:
-    """frames values from the mirror of alpha to alpha (zoom: 1/alpha to alpha, on a log scale)."""
-    low, identity, high = EDIT_RANGES[edit]
-    if edit == "zoom":
-        a = max(alpha, 1 / alpha)
-        return [a ** (2 * t / (frames - 1) - 1) for t in range(frames)]
-    a = abs(alpha - identity)
-    return [-a + 2 * a * t / (frames - 1) for t in range(frames)]
-
-
-def gif_file(frames: torch.Tensor) -> str:
-    """An animated GIF of the frames (enlarged x8), forth and back; returns its path."""
-    images = [to_pil(f, 8).convert("P") for f in frames]
-    images += images[-2:0:-1]
-    path = tempfile.NamedTemporaryFile(suffix=".gif", delete=False).name
-    images[0].save(path, save_all=True, append_images=images[1:], duration=120, loop=0)
-    return path
+def edit_control(edit: str):
+    """The α slider for an edit: its own range, step and a moderate default."""
+    if edit not in EDITS:
+        raise gr.Error(f"edit must be one of {', '.join(EDITS)}")
+    e = EDITS[edit]
+    return gr.update(
+        minimum=e.low,
+        maximum=e.high,
+        step=e.step_size,
+        value=DEFAULT_ALPHA[edit],
+        label=f"α for {edit}: {e.unit} ({e.low:g} to {e.high:g}, identity {e.identity:g})",
+    )
 
 
 def start(model: str, class_name: str, seed) -> tuple:
     net = get_model(model)
     label = checked_class(class_name) or CLASSES[0]
-    used_seed = resolve_seed(seed)
-    latents, labels = net.sample_inputs(1, label, None, 1.0, torch.Generator().manual_seed(used_seed))
-    return net, label, used_seed, latents, labels
+    return net, label, resolve_seed(seed)
 
 
 @handler
 def steer_walk_endpoint(model: str, class_name: str, seed: int, edit: str, alpha: float, frames: int):
+    """Walk one generated item along the learned direction of an edit, beside the target edit.
+
+    Args:
+        model: the generator (a conditional GAN checkpoint with walks).
+        class_name: the item's class ("any" uses the first class).
+        seed: seed of the item's latent code (-1: a random seed, returned).
+        edit: zoom, shift_x, shift_y, brightness, rotate_2d or rotate_3d.
+        alpha: how far, in the edit's unit (zoom 0.5..2, shifts ±8 px, brightness ±0.5, rotate 2D ±45°, 3D ±60°).
+        frames: number of frames of the strip (2..15), from the mirror of alpha to alpha.
+    """
     if edit not in EDITS:
         raise ValueError(f"edit must be one of {', '.join(EDITS)}")
-    low, identity, high = EDIT_RANGES[edit]
-    alpha, frames = number("alpha", alpha, low, high), number("frames", frames, 3, 15, integer=True)
-    net, label, used_seed, latents, labels = start(model, class_name, seed)
-    alphas = walk_alphas(edit, alpha, frames)
-    walk = torch.cat([steer(net, edit, a, latents=latents, class_labels=labels) for a in alphas])
-    first = net.generate(latents=latents, class_labels=labels)
-    targets = torch.cat([edit_images(first, edit, a)[0] for a in alphas])
+    e = EDITS[edit]
+    alpha, frames = number("alpha", alpha, e.low, e.high), number("frames", frames, 2, 15, integer=True)
+    net, label, used_seed = start(model, class_name, seed)
+    out = walk_strip(net, edit, alpha, frames, class_labels=label, generator=torch.Generator().manual_seed(used_seed))
     params = dict(model=model, class_name=class_name, seed=used_seed, edit=edit, alpha=alpha, frames=frames)
     code = (
-        f"import genhub, torch\nfrom genhub.operations import steer\ngan = genhub.load_model({model!r})\n"
-        f"images = steer(gan, {edit!r}, {alpha}, class_labels={label!r}, generator=torch.Generator().manual_seed({used_seed}))"
+        f"import genhub, torch\nfrom genhub.operations import walk_strip\ngan = genhub.load_model({model!r})\n"
+        f"out = walk_strip(gan, {edit!r}, {alpha}, {frames}, class_labels={label!r}, "
+        f"generator=torch.Generator().manual_seed({used_seed}))  # out.images, out.targets"
     )
-    note = f"α from {alphas[0]:.3g} to {alphas[-1]:.3g} ({edit}); seed used **{used_seed}**."
+    note = f"α from {out.alphas[0]:.3g} to {out.alphas[-1]:.3g} ({edit}: {e.unit}); seed used **{used_seed}**."
+    gif = output_file(gif_bytes(out.images), ".gif")
     return (
-        show(walk, ncols=frames, scale=4),
-        show(targets, ncols=frames, scale=4),
-        gif_file(walk),
+        show(out.images, ncols=frames, scale=6),
+        show(out.targets, ncols=frames, scale=6),
+        gif,
+        gif,
         note,
         recipe("/steer_walk", model, params, code),
     )
@@ -81,11 +105,14 @@ def steer_combined_endpoint(
     rotate_2d: float,
     rotate_3d: float,
 ):
+    """Apply several edits at once: G(z + sum_e a_e w_e). Each alpha in its edit's range; the identity leaves it."""
     values = dict(
         zoom=zoom, shift_x=shift_x, shift_y=shift_y, brightness=brightness, rotate_2d=rotate_2d, rotate_3d=rotate_3d
     )
-    edits = {e: number(e, v, EDIT_RANGES[e][0], EDIT_RANGES[e][2]) for e, v in values.items()}
-    net, label, used_seed, latents, labels = start(model, class_name, seed)
+    edits = {name: number(name, v, EDITS[name].low, EDITS[name].high) for name, v in values.items()}
+    net, label, used_seed = start(model, class_name, seed)
+    generator = torch.Generator().manual_seed(used_seed)
+    latents, labels = net.sample_inputs(1, label, None, 1.0, generator)
     before = net.generate(latents=latents, class_labels=labels)
     after = steer(net, edits, latents=latents, class_labels=labels)
     params = dict(model=model, class_name=class_name, seed=used_seed, **edits)
@@ -96,42 +123,67 @@ def steer_combined_endpoint(
     return show(torch.cat([before, after]), ncols=2), recipe("/steer_combined", model, params, code)
 
 
+@handler
+def steer_discovered_endpoint(model: str, class_name: str, seed: int, num_directions: int, frames: int):
+    """Directions the generator found by itself (SeFa: eigenvectors of the first layer), one strip each, labelled
+    by the edit measure they change most and their |cosine| to the learned walks."""
+    k = number("num_directions", num_directions, 1, 10, integer=True)
+    frames = number("frames", frames, 3, 15, integer=True)
+    net, label, used_seed = start(model, class_name, seed)
+    found = discover_directions(net, k, frames, class_labels=label, generator=torch.Generator().manual_seed(used_seed))
+    rows = "\n".join(
+        f"| {i} | {float(s):.3g} | {effect} | {max(cos, key=cos.get)} ({max(cos.values()):.2f}) |"
+        for i, (s, effect, cos) in enumerate(zip(found.strengths, found.effects, found.cosine_to_walks))
+    )
+    table = (
+        "| direction (row) | strength | measured effect (64 items) | closest learned walk (abs cosine) |\n"
+        f"|---|---|---|---|\n{rows}"
+    )
+    return show(found.images, ncols=frames, scale=4), table
+
+
+def scorecard(model: str):
+    path = CHECKPOINTS_DIR / f"{model}-walks" / "scorecard.png"
+    if not path.exists():
+        return None
+    with Image.open(path) as image:
+        return image.convert("RGB")
+
+
 def create_tab():
     with gr.Tab("Steer"):
-        gr.Markdown(
-            "Jahanian et al. 2019: one latent direction per edit, learned with the generator frozen so that "
-            "G(z + α·w) ≈ edit(G(z), α). Top: the walk; below: the edit applied to the first image (the target)."
-        )
+        gr.Markdown(LESSON)
         with gr.Row():
             model = gr.Dropdown(GANS, value=GANS[0] if GANS else None, label="generator")
-            class_name = gr.Dropdown(CLASSES, value="Sneaker", label="class")
+            class_name = gr.Dropdown(CLASSES, value="Sneaker" if "Sneaker" in CLASSES else None, label="class")
             seed = gr.Number(0, precision=0, label="seed (−1 = random)")
         with gr.Row():
-            edit = gr.Radio(EDITS, value="zoom", label="edit")
-            alpha = gr.Slider(
-                -60,
-                60,
-                value=2.0,
-                step=0.05,
-                label="α (zoom: 0.5–2, shifts: ±8 px, brightness: ±0.5, rotate 2D: ±45°, rotate 3D: ±60°)",
-            )
-            frames = gr.Slider(3, 15, value=9, step=1, label="frames")
+            edit = gr.Radio(list(EDITS), value="shift_x", label="edit")
+            alpha = CheckedSlider(**_slider("shift_x"))
+            frames = gr.Slider(2, 15, value=9, step=1, label="frames")
+        edit.change(edit_control, [edit], [alpha], api_visibility="private")
         go = gr.Button("Walk", variant="primary")
         walk = gr.Image(label="walk G(z + α·w)", format="png", type="pil")
         target = gr.Image(label="target edit(G(z), α)", format="png", type="pil")
         with gr.Row():
-            gif, note = gr.File(label="animated GIF"), gr.Markdown()
+            animation = gr.Image(label="the walk, animated", type="filepath", height=240)
+            with gr.Column():
+                gif = gr.File(label="download the GIF")
+                note = gr.Markdown()
         how = gr.Markdown()
         go.click(
             steer_walk_endpoint,
             [model, class_name, seed, edit, alpha, frames],
-            [walk, target, gif, note, how],
+            [walk, target, animation, gif, note, how],
             api_name="steer_walk",
         )
+        with gr.Accordion("Steerability scorecard: achieved vs requested, over each edit's whole range", open=False):
+            card = gr.Image(value=scorecard(GANS[0]) if GANS else None, label="scorecard", type="pil", format="png")
+            model.change(scorecard, [model], [card], api_visibility="private")
         with gr.Accordion("Several edits at once", open=False):
             sliders = [
-                gr.Slider(low, high, value=identity, step=0.05, label=e)
-                for e, (low, identity, high) in EDIT_RANGES.items()
+                gr.Slider(e.low, e.high, value=e.identity, step=e.step_size, label=f"{name} ({e.unit})")
+                for name, e in EDITS.items()
             ]
             both = gr.Button("Steer")
             pair, how_pair = gr.Image(label="before · after", format="png", type="pil"), gr.Markdown()
@@ -141,3 +193,31 @@ def create_tab():
                 [pair, how_pair],
                 api_name="steer_combined",
             )
+        with gr.Accordion("Directions the generator found by itself (SeFa)", open=False):
+            gr.Markdown(
+                "Without any labels: the eigenvectors of AᵀA, A the first layer's weights on z, are the "
+                "directions along which the generator's first feature map changes most (Shen & Zhou 2021). "
+                "Each row walks one of them from −6 to +6; the table says what it does, measured."
+            )
+            with gr.Row():
+                k = gr.Slider(1, 10, value=6, step=1, label="directions")
+                k_frames = gr.Slider(3, 15, value=9, step=1, label="frames")
+            find = gr.Button("Find directions")
+            strips, table = gr.Image(label="one row per direction", format="png", type="pil"), gr.Markdown()
+            find.click(
+                steer_discovered_endpoint,
+                [model, class_name, seed, k, k_frames],
+                [strips, table],
+                api_name="steer_discovered",
+            )
+
+
+def _slider(edit: str) -> dict:
+    e = EDITS[edit]
+    return dict(
+        minimum=e.low,
+        maximum=e.high,
+        step=e.step_size,
+        value=DEFAULT_ALPHA[edit],
+        label=f"α for {edit}: {e.unit} ({e.low:g} to {e.high:g}, identity {e.identity:g})",
+    )
