@@ -21,21 +21,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import genhub  # noqa: E402
 from genhub import data  # noqa: E402
 from genhub.metrics import masked_psnr, ssim  # noqa: E402
-from genhub.operations.inpainting import inpaint, inpaint_baseline  # noqa: E402
+from genhub.operations.inpainting import (  # noqa: E402
+    inpaint,
+    inpaint_baseline,
+    preset_mask,  # noqa: E402
+)
 
 
 def masks(kind: str, n: int) -> torch.Tensor:
-    mask = torch.zeros(n, 1, 28, 28)
-    if kind == "centre 14x14":
-        mask[..., 7:21, 7:21] = 1
-    elif kind == "left half":
-        mask[..., :14] = 1
-    else:
-        g = torch.Generator().manual_seed(0)
-        for i in range(n):
-            for top, left in torch.randint(0, 21, (4, 2), generator=g).tolist():
-                mask[i, :, top : top + 8, left : left + 8] = 1
-    return mask
+    return preset_mask({"centre 14x14": "centre square"}.get(kind, kind), n, torch.Generator().manual_seed(0))
 
 
 def hole_figures(filled, x, mask):

@@ -12,25 +12,22 @@ import sys
 import time
 from pathlib import Path
 
-import skimage.data
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import genhub  # noqa: E402
 from genhub import data  # noqa: E402
+from genhub.images import EXAMPLE_PHOTOS, example_photo  # noqa: E402
 from genhub.metrics import psnr, ssim  # noqa: E402
 from genhub.models.super_resolution import bicubic  # noqa: E402
 from genhub.operations.super_resolution import super_resolve  # noqa: E402
 
-PHOTOS = ("camera", "astronaut", "coffee", "chelsea", "rocket", "moon")
+PHOTOS = EXAMPLE_PHOTOS
 
 
 def photo(name: str, side: int) -> torch.Tensor:
-    array = torch.from_numpy(getattr(skimage.data, name)()).float().div(255)
-    x = array[None, None] if array.ndim == 2 else array.permute(2, 0, 1)[None]
-    top, left = (x.shape[2] - side) // 2, (x.shape[3] - side) // 2
-    return x[:, :, top : top + side, left : left + side]
+    return example_photo(name, side)
 
 
 def row(data_name, scale, method, restored, base, truth, seconds):

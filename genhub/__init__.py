@@ -12,6 +12,8 @@ from .models import (
     CheckpointError,
     Classifier,
     ClassifierConfig,
+    ConditionalGAN,
+    ConditionalGANConfig,
     EBGANConfig,
     SuperResolution,
     SuperResolutionConfig,
@@ -25,6 +27,8 @@ from .models import (
 )
 
 __all__ = [
+    "ConditionalGAN",
+    "ConditionalGANConfig",
     "EBGAN",
     "Classifier",
     "ClassifierConfig",

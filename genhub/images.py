@@ -105,3 +105,18 @@ def gif_bytes(frames: torch.Tensor, scale: int = 8, duration_ms: int = 120) -> b
     buffer = io.BytesIO()
     images[0].save(buffer, format="GIF", save_all=True, append_images=images[1:], duration=duration_ms, loop=0)
     return buffer.getvalue()
+
+
+EXAMPLE_PHOTOS = ("camera", "astronaut", "coffee", "chelsea", "rocket", "moon")  # real photos inside scikit-image
+
+
+def example_photo(name: str, side: int = 256) -> torch.Tensor:
+    """A photo bundled with scikit-image (skimage.data), centre-cropped to side x side: (1, C, side, side) in [0, 1]."""
+    if name not in EXAMPLE_PHOTOS:
+        raise ValueError(f"unknown example photo {name!r}; known: {', '.join(EXAMPLE_PHOTOS)}")
+    import skimage.data  # noqa: PLC0415
+
+    x = torch.from_numpy(getattr(skimage.data, name)()).float().div(255)
+    x = x[None, None] if x.ndim == 2 else x.permute(2, 0, 1)[None]
+    top, left = (x.shape[2] - side) // 2, (x.shape[3] - side) // 2
+    return x[:, :, top : top + side, left : left + side].contiguous()

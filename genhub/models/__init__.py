@@ -14,7 +14,7 @@ from transformers import AutoConfig, AutoModel, PreTrainedModel
 
 from .autoencoder import Autoencoder, AutoencoderConfig, AutoencoderOutput
 from .classifier import Classifier, ClassifierConfig, ClassifierOutput
-from .ebgan import EBGAN, EBGANConfig, GANLossOutput
+from .ebgan import EBGAN, ConditionalGAN, ConditionalGANConfig, EBGANConfig, GANLossOutput
 from .super_resolution import SuperResolution, SuperResolutionConfig, SuperResolutionOutput
 from .text_gan import TextGAN, TextGANConfig
 from .vae import VAE, VAEConfig, VAEOutput
@@ -24,7 +24,7 @@ FAMILIES = (
     (AutoencoderConfig, Autoencoder),
     (VAEConfig, VAE),
     (ClassifierConfig, Classifier),
-    (EBGANConfig, EBGAN),
+    (ConditionalGANConfig, ConditionalGAN),
     (SuperResolutionConfig, SuperResolution),
     (WalksConfig, Walks),
     (TextGANConfig, TextGAN),
@@ -74,6 +74,8 @@ def load_model(name_or_path: str | Path, **kwargs) -> PreTrainedModel:
 
 
 __all__ = [
+    "ConditionalGAN",
+    "ConditionalGANConfig",
     "EBGAN",
     "Classifier",
     "ClassifierConfig",

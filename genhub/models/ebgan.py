@@ -29,8 +29,8 @@ OBJECTIVES = ("energy", "nonsaturating")
 MAX_BATCH = 1024  # largest number of images one generate() call makes
 
 
-class EBGANConfig(PretrainedConfig):
-    model_type = "genhub_ebgan"
+class ConditionalGANConfig(PretrainedConfig):
+    model_type = "genhub_ebgan"  # kept from the first release, so every shipped checkpoint loads
 
     def __init__(
         self,
@@ -121,7 +121,7 @@ class Generator(ConditionalGenerator):
     """G(z, y): (N, latent_dim), (N,) -> (N, C, 28, 28) in [-1, 1]; z and the shared class embedding
     condition every block."""
 
-    def __init__(self, config: EBGANConfig):
+    def __init__(self, config: ConditionalGANConfig):
         super().__init__(
             config.latent_dim + config.class_embed_dim, tuple(config.generator_channels), config.num_channels
         )
@@ -135,7 +135,7 @@ class Generator(ConditionalGenerator):
 class CostNetwork(nn.Module):
     """C(x, y): the class enters as constant one-hot planes beside the image."""
 
-    def __init__(self, config: EBGANConfig):
+    def __init__(self, config: ConditionalGANConfig):
         super().__init__()
         self.num_classes = config.num_classes
         channels = tuple(config.cost_channels)
@@ -169,12 +169,15 @@ def pulling_away(codes: torch.Tensor) -> torch.Tensor:
     return (cosine.pow(2).sum() - n) / (n * (n - 1))
 
 
-class EBGAN(PreTrainedModel):
-    config_class = EBGANConfig
+class ConditionalGAN(PreTrainedModel):
+    """A class-conditional GAN: generator G(z, y) and cost network C(x, y); the objective (the lecture's energy
+    with a hinge margin, or the non-saturating baseline) is set by the config."""
+
+    config_class = ConditionalGANConfig
     base_model_prefix = "gan"
     main_input_name = "latents"
 
-    def __init__(self, config: EBGANConfig):
+    def __init__(self, config: ConditionalGANConfig):
         super().__init__(config)
         self.generator = Generator(config)
         self.cost = CostNetwork(config)
@@ -256,3 +259,6 @@ class EBGAN(PreTrainedModel):
     def forward(self, latents: torch.Tensor, class_labels: torch.Tensor) -> torch.Tensor:
         """G(z, y) in [0, 1], with gradients (for training)."""
         return (self.generator(latents, class_labels) + 1) / 2
+
+
+EBGANConfig, EBGAN = ConditionalGANConfig, ConditionalGAN  # the names of the first release

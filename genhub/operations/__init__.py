@@ -1,6 +1,7 @@
 """Inference-only, task-named functions over loaded genhub models (genhub's "pipelines")."""
 
-from .inpainting import inpaint, inpaint_baseline
+from .captions import CaptionWalkOutput, caption_walk
+from .inpainting import PRESET_MASKS, inpaint, inpaint_baseline, preset_mask
 from .reconstruction import reconstruct
 from .sampling import (
     class_ids_from_names,
@@ -15,6 +16,10 @@ from .steering import SteeringOutput, discover_directions, steer, walk_strip
 from .super_resolution import super_resolve
 
 __all__ = [
+    "CaptionWalkOutput",
+    "PRESET_MASKS",
+    "caption_walk",
+    "preset_mask",
     "class_ids_from_names",
     "inpaint",
     "inpaint_baseline",

@@ -15,10 +15,12 @@ class embeddings (softmax of free logits), and reports the dominant class.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 import torch
 import torch.nn.functional as F
+from transformers.utils import ModelOutput
 
 from ..images import validate_images
 from ..models import EBGAN, VAE
@@ -27,6 +29,35 @@ BASELINES = ("telea", "navier_stokes", "mean")
 MASK_THRESHOLD = 0.5  # mask values above this are missing pixels
 CONTEXT_FLOOR = 0.1  # weight of a known pixel far from the hole
 LATENT_BOUND = 3.0  # |z| is clamped to this during the search
+
+
+@dataclass
+class InpaintingOutput(ModelOutput):
+    images: torch.Tensor | None = None  # (N, C, H, W) filled, known pixels bit-identical to the input
+    raw: torch.Tensor | None = None  # G(z*) / Dec(z*), before blending
+    latents: torch.Tensor | None = None  # the best codes found (None when nothing was missing)
+    class_labels: torch.Tensor | None = None  # the GAN's chosen classes (None for a VAE)
+    loss: torch.Tensor | None = None  # the best candidates' objective, per image
+
+
+PRESET_MASKS = ("centre square", "left half", "random blocks")  # the masks the Space and the bench offer
+
+
+def preset_mask(kind: str, num_images: int = 1, generator: torch.Generator | None = None) -> torch.Tensor:
+    """(N, 1, 28, 28), 1 = missing: the centre 14x14, the left half, or 4 random 8x8 blocks per image (drawn from
+    `generator`)."""
+    if kind not in PRESET_MASKS:
+        raise ValueError(f"mask must be one of {', '.join(PRESET_MASKS)}, got {kind!r}")
+    mask = torch.zeros(num_images, 1, 28, 28)
+    if kind == "centre square":
+        mask[..., 7:21, 7:21] = 1
+    elif kind == "left half":
+        mask[..., :14] = 1
+    else:
+        for i in range(num_images):
+            for top, left in torch.randint(0, 21, (4, 2), generator=generator).tolist():
+                mask[i, :, top : top + 8, left : left + 8] = 1
+    return mask
 
 
 def binary_mask(mask: torch.Tensor, images: torch.Tensor) -> torch.Tensor:
@@ -149,7 +180,7 @@ def inpaint(
     blend: bool = True,
     generator: torch.Generator | None = None,
     progress: Callable[[int, int], None] | None = None,
-) -> dict[str, torch.Tensor]:
+) -> InpaintingOutput:
     """Fill the masked pixels of images (N, C, H, W) in [0, 1] under a VAE or class-conditional GAN prior.
 
     Returns "images" (known pixels bit-identical to the input), "raw" (G(z*) / Dec(z*)), "latents",
@@ -163,24 +194,18 @@ def inpaint(
     if not (isinstance(steps, int) and 0 <= steps <= 5000) or not (isinstance(restarts, int) and 1 <= restarts <= 64):
         raise ValueError(f"steps must be in 0..5000 and restarts in 1..64, got {steps!r}, {restarts!r}")
     if not mask.any():  # nothing to fill
-        return {
-            "images": images.clone(),
-            "raw": images.clone(),
-            "latents": None,
-            "class_labels": None,
-            "loss": torch.zeros(len(images)),
-        }
+        return InpaintingOutput(images=images.clone(), raw=images.clone(), loss=torch.zeros(len(images)))
     # 2. search the latent space for the code that best explains the known pixels
     raw, latents, labels, loss = search_latents(model, images, mask, steps, restarts, prior_weight, generator, progress)
     # 3. blend the fill into the known pixels; copy the known pixels back exactly
     filled = poisson_blend(raw, images, mask) if blend else torch.where(mask.bool(), raw, images)
-    return {
-        "images": torch.where(mask.bool(), filled, images),
-        "raw": raw,
-        "latents": latents,
-        "class_labels": labels,
-        "loss": loss,
-    }
+    return InpaintingOutput(
+        images=torch.where(mask.bool(), filled, images),
+        raw=raw,
+        latents=latents,
+        class_labels=labels,
+        loss=loss,
+    )
 
 
 def inpaint_baseline(images: torch.Tensor, mask: torch.Tensor, method: str = "telea", radius: int = 3) -> torch.Tensor:

@@ -5,7 +5,10 @@ x_tilde ~ p(x_tilde | x),  x_hat = Dec(Enc(x_tilde)),  error = l(x, x_hat) per i
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import torch
+from transformers.utils import ModelOutput
 
 from ..images import validate_images
 from ..models import VAE, Autoencoder
@@ -13,13 +16,22 @@ from ..models.autoencoder import corrupt, reconstruction_loss
 
 
 @torch.no_grad()
+@dataclass
+class ReconstructionOutput(ModelOutput):
+    images: torch.Tensor | None = None  # (N, C, H, W) the reconstructions x_hat, in [0, 1]
+    corrupted: torch.Tensor | None = None  # x_tilde, the encoder's input
+    reconstruction: torch.Tensor | None = None  # the same as images (named as the lecture does)
+    loss: torch.Tensor | None = None  # (N,) the model's own loss l(x, x_hat) against the clean input
+    psnr: torch.Tensor | None = None  # (N,) dB against the clean input
+
+
 def reconstruct(
     model,
     images: torch.Tensor,
     noise_type: str = "none",
     noise_level: float = 0.0,
     generator: torch.Generator | None = None,
-) -> dict[str, torch.Tensor]:
+) -> ReconstructionOutput:
     """Corrupt, encode, decode. Returns corrupted and reconstruction (N, C, H, W) in [0, 1], the
     per-image loss against the clean input (the model's own l, nats for BCE) and per-image PSNR (dB)."""
     if not isinstance(model, (Autoencoder, VAE)):
@@ -41,4 +53,7 @@ def reconstruct(
         ]
     )
     mse = (images - reconstruction).pow(2).flatten(1).mean(1).clamp_min(1e-12)
-    return {"corrupted": corrupted, "reconstruction": reconstruction, "loss": errors, "psnr": 10 * torch.log10(1 / mse)}
+    psnr = 10 * torch.log10(1 / mse)
+    return ReconstructionOutput(
+        images=reconstruction, corrupted=corrupted, reconstruction=reconstruction, loss=errors, psnr=psnr
+    )

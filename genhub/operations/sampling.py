@@ -8,7 +8,10 @@ traversal:    x_ij = Dec(E(z) + a_i e_p + b_j e_q)  over a grid of offsets on tw
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import torch
+from transformers.utils import ModelOutput
 
 from ..images import validate_images
 from ..models import EBGAN, VAE
@@ -82,7 +85,14 @@ def interpolate_seeds(
 
 
 @torch.no_grad()
-def interpolate(model, image_a: torch.Tensor, image_b: torch.Tensor, steps: int = 8) -> dict[str, torch.Tensor]:
+@dataclass
+class InterpolationOutput(ModelOutput):
+    images: torch.Tensor | None = None  # (steps, C, H, W) the latent walk Dec((1 - t) E(z_a) + t E(z_b))
+    latent: torch.Tensor | None = None  # the same as images
+    pixel: torch.Tensor | None = None  # (steps, C, H, W) the pixel blend (1 - t) x_a + t x_b, for comparison
+
+
+def interpolate(model, image_a: torch.Tensor, image_b: torch.Tensor, steps: int = 8) -> InterpolationOutput:
     """Walk from image_a to image_b (each (1, C, H, W)) in latent space and in pixel space; (steps, C, H, W) each."""
     _require_vae(model)
     _check_count("steps", steps, 2, MAX_STEPS)
@@ -95,7 +105,8 @@ def interpolate(model, image_a: torch.Tensor, image_b: torch.Tensor, steps: int 
     latents = (1 - t) * mean_a + t * mean_b  # (steps, d)
     pixels = (1 - t.view(-1, 1, 1, 1)) * image_a + t.view(-1, 1, 1, 1) * image_b  # (steps, C, H, W)
     # 3. decode the latent path
-    return {"latent": model.decode(latents), "pixel": pixels}
+    decoded = model.decode(latents)
+    return InterpolationOutput(images=decoded, latent=decoded, pixel=pixels)
 
 
 @torch.no_grad()

@@ -7,6 +7,8 @@ import html
 import gradio as gr
 import torch
 
+from genhub.operations import caption_walk
+
 from ..common import get_model, handler, models_of, number, recipe, resolve_seed, show
 
 TEXT_GANS = models_of("genhub_text_gan")
@@ -49,25 +51,20 @@ def caption_endpoint(model: str, caption: str, num_images: int, seed: int):
 
 @handler
 def caption_walk_endpoint(model: str, caption_a: str, caption_b: str, steps: int, seed: int):
+    """Interpolate between two captions (one z, GAN-INT), and the same six z under each caption (style vs content)."""
     net = model_or_error(model)
     steps, used_seed = number("steps", steps, 2, 16, integer=True), resolve_seed(seed)
-    ends = net.encode_text([caption_a, caption_b])  # (2, d)
-    t = torch.linspace(0, 1, steps)[:, None]
-    text = torch.nn.functional.normalize((1 - t) * ends[:1] + t * ends[1:], dim=1)  # GAN-INT's interpolation
-    z = torch.randn(1, net.config.latent_dim, generator=torch.Generator().manual_seed(used_seed)).repeat(steps, 1)
-    walk = net.generate(None, text_embeddings=text, latents=z)
-    # style and content: the same z (columns) under each caption (rows)
-    zs = torch.randn(6, net.config.latent_dim, generator=torch.Generator().manual_seed(used_seed + 1))
-    grid = torch.cat([net.generate([c], num_images_per_caption=6, latents=zs) for c in (caption_a, caption_b)])
+    out = caption_walk(net, caption_a, caption_b, steps, generator=torch.Generator().manual_seed(used_seed))
     note = f"Seed used: **{used_seed}**.{unknown_note(net, [caption_a, caption_b])}"
     params = dict(model=model, caption_a=caption_a, caption_b=caption_b, steps=steps, seed=used_seed)
     code = (
-        f"import genhub, torch\ntxt = genhub.load_model({model!r})\nends = txt.encode_text([{caption_a!r}, {caption_b!r}])\n"
-        f"# interpolate ends, then txt.generate(None, text_embeddings=..., latents=...)"
+        f"import genhub, torch\nfrom genhub.operations import caption_walk\ntxt = genhub.load_model({model!r})\n"
+        f"out = caption_walk(txt, {caption_a!r}, {caption_b!r}, {steps}, "
+        f"generator=torch.Generator().manual_seed({used_seed}))  # out.images, out.same_z"
     )
     return (
-        show(walk, ncols=steps, scale=4),
-        show(grid, ncols=6, scale=4),
+        show(out.images, ncols=steps, scale=4),
+        show(out.same_z, ncols=6, scale=4),
         note,
         recipe("/caption_walk", model, params, code),
     )

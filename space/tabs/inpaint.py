@@ -11,28 +11,14 @@ from PIL import Image
 
 from genhub.images import from_pil, open_image
 from genhub.metrics import masked_psnr
-from genhub.operations.inpainting import inpaint, inpaint_baseline
+from genhub.operations.inpainting import PRESET_MASKS, inpaint, inpaint_baseline, preset_mask
 
 from ..common import EXAMPLES, GANS, MaskInput, get_model, handler, number, recipe, resolve_seed, show
 
-PRESETS = ["drawn", "centre square", "left half", "random blocks"]
+PRESETS = ["drawn", *PRESET_MASKS]
 PRIORS = ["VAE", "GAN", "both"]
 VAE_PRIOR = "fashion-vae"
 GAN_PRIORS = GANS  # the GAN with the lowest measured classifier-FID first
-
-
-def preset_mask(name: str, seed: int) -> torch.Tensor:
-    """(1, 1, 28, 28): the centre 14x14, the left half, or 4 random 8x8 blocks (seeded)."""
-    mask = torch.zeros(1, 1, 28, 28)
-    if name == "centre square":
-        mask[..., 7:21, 7:21] = 1
-    elif name == "left half":
-        mask[..., :, :14] = 1
-    else:
-        g = torch.Generator().manual_seed(seed)
-        for top, left in torch.randint(0, 21, (4, 2), generator=g).tolist():
-            mask[..., top : top + 8, left : left + 8] = 1
-    return mask
 
 
 def drawn_mask(value) -> torch.Tensor:
@@ -54,7 +40,7 @@ def image_and_mask(value, preset: str, seed: int) -> tuple[torch.Tensor, torch.T
     if not background:
         raise ValueError("no image: load a test image or upload one into the editor")
     x, note = from_pil(open_image(background))
-    mask = drawn_mask(value) if preset == "drawn" else preset_mask(preset, seed)
+    mask = drawn_mask(value) if preset == "drawn" else preset_mask(preset, 1, torch.Generator().manual_seed(seed))
     return x, mask, note
 
 
@@ -79,13 +65,13 @@ def inpaint_endpoint(editor, preset: str, prior: str, steps: int, seed: int, pro
         out = inpaint(
             get_model(name), x, mask, steps=steps, generator=torch.Generator().manual_seed(used_seed), progress=report
         )
-        results.append(out["images"])
+        results.append(out.images)
         chosen = (
             ""
-            if out["class_labels"] is None
-            else f" (class found: {get_model(name).config.class_names[out['class_labels'][0]]})"
+            if out.class_labels is None
+            else f" (class found: {get_model(name).config.class_names[out.class_labels[0]]})"
         )
-        rows.append(f"| {name} prior{chosen} | {hole_psnr(out['images'], x, mask)} |")
+        rows.append(f"| {name} prior{chosen} | {hole_psnr(out.images, x, mask)} |")
     telea = inpaint_baseline(x, mask, "telea")
     rows.append(f"| OpenCV Telea | {hole_psnr(telea, x, mask)} |")
     masked = torch.where(mask.bool(), torch.full_like(x, 0.5), x)

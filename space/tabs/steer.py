@@ -13,8 +13,8 @@ from genhub.operations.steering import EDITS, discover_directions, steer, walk_s
 from ..common import (
     CHECKPOINTS_DIR,
     CLASSES,
-    CheckedSlider,
     GANS,
+    CheckedSlider,
     checked_class,
     get_model,
     handler,

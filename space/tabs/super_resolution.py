@@ -9,14 +9,14 @@ import numpy as np
 import torch
 from PIL import Image
 
-from genhub.images import open_image
+from genhub.images import EXAMPLE_PHOTOS, example_photo, open_image
 from genhub.metrics import psnr, ssim
 from genhub.models.super_resolution import bicubic
 from genhub.operations.super_resolution import MAX_INPUT_SIDE, METHODS, super_resolve
 
 from ..common import EXAMPLE_NAMES, EXAMPLES, ImageUpload, get_model, handler, models_of, number, recipe
 
-PHOTOS = ("camera", "astronaut", "coffee", "chelsea", "rocket", "moon")  # bundled with scikit-image
+PHOTOS = EXAMPLE_PHOTOS
 SR_MODELS = models_of("genhub_super_resolution")
 
 
@@ -27,13 +27,7 @@ def example_choices() -> list[str]:
 def load_example(choice: str) -> torch.Tensor:
     """The chosen example at full resolution, (1, C, H, W) in [0, 1]; photos are centre-cropped to 256x256."""
     if choice.startswith("photo: ") and choice[7:] in PHOTOS:
-        import skimage.data
-
-        array = getattr(skimage.data, choice[7:])()
-        x = torch.from_numpy(array).float().div(255)
-        x = x[None, None] if x.ndim == 2 else x.permute(2, 0, 1)[None]
-        top, left = (x.shape[2] - 256) // 2, (x.shape[3] - 256) // 2
-        return x[:, :, top : top + 256, left : left + 256]
+        return example_photo(choice[7:], 256)
     if choice.startswith("fashion: ") and choice[9:] in EXAMPLE_NAMES:
         i = EXAMPLE_NAMES.index(choice[9:])
         return EXAMPLES[i : i + 1]

@@ -109,7 +109,7 @@ def vae_interpolate_endpoint(model: str, example_a: int, example_b: int, image_a
     params = dict(model=model, example_a=example_a, example_b=example_b, steps=steps)
     code = (
         f"import genhub\nfrom genhub.operations import interpolate\nvae = genhub.load_model({model!r})\n"
-        f"out = interpolate(vae, image_a, image_b, steps={steps})  # out['latent'], out['pixel']"
+        f"out = interpolate(vae, image_a, image_b, steps={steps})  # out.images (latent walk), out.pixel"
     )
     note = f"From {html.escape(src_a)} to {html.escape(src_b)}."
     return (
