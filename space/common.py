@@ -206,6 +206,31 @@ class CheckedNumber(gr.Number):
         return payload
 
 
+EXAMPLE_THUMBS = [(grid(EXAMPLES[i : i + 1], scale=3), f"#{i}") for i in range(len(EXAMPLES))]
+
+
+def pick_example(evt: gr.SelectData) -> int:
+    return evt.index
+
+
+def example_picker(label: str, value: int = 0) -> gr.Slider:
+    """The shipped test examples as a visible gallery; clicking one sets the index (the value the API takes)."""
+    with gr.Column(min_width=320):
+        index = CheckedSlider(0, len(EXAMPLES) - 1, value=value, step=1, label=f"{label} (# in the example set)")
+        gallery = gr.Gallery(
+            EXAMPLE_THUMBS,
+            columns=10,
+            rows=2,
+            height=190,
+            allow_preview=False,
+            show_label=False,
+            object_fit="contain",
+            label=label,
+        )
+        gallery.select(pick_example, None, index, api_visibility="private")
+    return index
+
+
 def image_input(label: str) -> ImageInput:
     return ImageInput(
         type="filepath",

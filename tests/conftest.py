@@ -28,3 +28,21 @@ def fashion_batch(fashion_test):
 @pytest.fixture
 def seeded():
     return torch.Generator().manual_seed(0)
+
+
+@pytest.fixture(scope="session")
+def served(tmp_path_factory):
+    """The app, started once for the session on 127.0.0.1: (app module, url)."""
+    os.environ["GRADIO_EXAMPLES_CACHE"] = str(tmp_path_factory.mktemp("examples"))
+    import app
+
+    _, url, _ = app.demo.launch(server_name="127.0.0.1", prevent_thread_lock=True, quiet=True, ssr_mode=False)
+    yield app, url
+    app.demo.close()
+
+
+@pytest.fixture(scope="session")
+def client(served):
+    from gradio_client import Client
+
+    return Client(served[1], verbose=False)

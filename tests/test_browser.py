@@ -16,12 +16,10 @@ if not Path(CHROMIUM).exists():
 
 
 @pytest.fixture(scope="module")
-def page():
+def page(served):
     from playwright.sync_api import sync_playwright
 
-    import app
-
-    _, url, _ = app.demo.launch(server_name="127.0.0.1", prevent_thread_lock=True, quiet=True, ssr_mode=False)
+    url = served[1]
     SHOTS.mkdir(exist_ok=True)
     with sync_playwright() as p:
         browser = p.chromium.launch(
@@ -40,7 +38,6 @@ def page():
         page.get_by_role("button", name="Sample", exact=True).wait_for(timeout=60_000)
         yield page
         browser.close()
-    app.demo.close()
 
 
 def output_image(page, label):

@@ -15,7 +15,6 @@ from ..models import VAE, Autoencoder
 from ..models.autoencoder import corrupt, reconstruction_loss
 
 
-@torch.no_grad()
 @dataclass
 class ReconstructionOutput(ModelOutput):
     images: torch.Tensor | None = None  # (N, C, H, W) the reconstructions x_hat, in [0, 1]
@@ -25,6 +24,7 @@ class ReconstructionOutput(ModelOutput):
     psnr: torch.Tensor | None = None  # (N,) dB against the clean input
 
 
+@torch.no_grad()
 def reconstruct(
     model,
     images: torch.Tensor,

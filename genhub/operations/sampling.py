@@ -84,7 +84,6 @@ def interpolate_seeds(
     return model.generate(latents=(1 - t) * z_a + t * z_b, class_labels=[class_label])
 
 
-@torch.no_grad()
 @dataclass
 class InterpolationOutput(ModelOutput):
     images: torch.Tensor | None = None  # (steps, C, H, W) the latent walk Dec((1 - t) E(z_a) + t E(z_b))
@@ -92,6 +91,7 @@ class InterpolationOutput(ModelOutput):
     pixel: torch.Tensor | None = None  # (steps, C, H, W) the pixel blend (1 - t) x_a + t x_b, for comparison
 
 
+@torch.no_grad()
 def interpolate(model, image_a: torch.Tensor, image_b: torch.Tensor, steps: int = 8) -> InterpolationOutput:
     """Walk from image_a to image_b (each (1, C, H, W)) in latent space and in pixel space; (steps, C, H, W) each."""
     _require_vae(model)

@@ -102,6 +102,34 @@ def train_super_resolution(model, images: torch.Tensor, recipe: Recipe, accelera
     return accelerator.unwrap_model(model).eval().cpu(), history
 
 
+def _text_gan_step(model, net, batch, optimizers, noise, accelerator, warmup: bool) -> float:
+    """One batch of the caption GAN: (0) the joint embedding while warming up, else (1) the discriminator
+    (GAN-CLS) and (2) the generator (GAN-INT); returns the loss it logs."""
+    (x, ids, mask), (opt_text, opt_disc, opt_gen) = batch, optimizers
+    if warmup:  # (0) the joint embedding, 10% of words dropped to [UNK]
+        drop = (torch.rand(ids.shape, generator=noise, device=ids.device) < 0.1) & mask.bool()
+        loss = net.contrastive_loss(x, ids.masked_fill(drop, 1), mask)
+        opt_text.zero_grad(set_to_none=True)
+        accelerator.backward(loss)
+        opt_text.step()
+        return loss.item()
+    with torch.no_grad():
+        text = net.text_encoder(ids, mask)
+        beta = torch.rand(len(x), 1, generator=noise, device=x.device)
+        mixed = F.normalize(beta * text + (1 - beta) * text.roll(1, 0), dim=1)
+    z = torch.randn(2 * len(x), net.config.latent_dim, generator=noise, device=x.device)
+    fake, fake_mixed = model(z[: len(x)], text), model(z[len(x) :], mixed)
+    d_loss = net.discriminator_loss(x, fake, text, text.roll(1, 0))  # (1) update the discriminator
+    opt_disc.zero_grad(set_to_none=True)
+    accelerator.backward(d_loss)
+    opt_disc.step()
+    g_loss = net.generator_loss(fake, text, fake_mixed, mixed)  # (2) update the generator
+    opt_gen.zero_grad(set_to_none=True)
+    accelerator.backward(g_loss)
+    opt_gen.step()
+    return g_loss.item()
+
+
 def train_text_gan(captioned: dict, recipe: Recipe, accelerator: Accelerator, max_steps=None):
     """(0) joint embedding (text encoder + image encoder, InfoNCE, 10% word dropout so [UNK] means 'unknown'),
     then with the text encoder frozen: (1) update the discriminator (GAN-CLS), (2) update the generator (GAN-INT)."""
@@ -133,29 +161,9 @@ def train_text_gan(captioned: dict, recipe: Recipe, accelerator: Accelerator, ma
             desc=f"{'embedding' if warmup else 'GAN'} epoch {epoch + 1}",
             disable=not accelerator.is_local_main_process,
         ):
-            if warmup:  # (0) the joint embedding
-                drop = (torch.rand(ids.shape, generator=noise, device=ids.device) < 0.1) & mask.bool()
-                loss = net.contrastive_loss(x, ids.masked_fill(drop, 1), mask)
-                opt_text.zero_grad(set_to_none=True)
-                accelerator.backward(loss)
-                opt_text.step()
-                totals.append(loss.item())
-            else:
-                with torch.no_grad():
-                    text = net.text_encoder(ids, mask)
-                    beta = torch.rand(len(x), 1, generator=noise, device=x.device)
-                    mixed = F.normalize(beta * text + (1 - beta) * text.roll(1, 0), dim=1)
-                z = torch.randn(2 * len(x), net.config.latent_dim, generator=noise, device=x.device)
-                fake, fake_mixed = model(z[: len(x)], text), model(z[len(x) :], mixed)
-                d_loss = net.discriminator_loss(x, fake, text, text.roll(1, 0))  # (1)
-                opt_disc.zero_grad(set_to_none=True)
-                accelerator.backward(d_loss)
-                opt_disc.step()
-                g_loss = net.generator_loss(fake, text, fake_mixed, mixed)  # (2)
-                opt_gen.zero_grad(set_to_none=True)
-                accelerator.backward(g_loss)
-                opt_gen.step()
-                totals.append(g_loss.item())
+            totals.append(
+                _text_gan_step(model, net, (x, ids, mask), (opt_text, opt_disc, opt_gen), noise, accelerator, warmup)
+            )
             step += 1
             if max_steps is not None and step >= max_steps:
                 break

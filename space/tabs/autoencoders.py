@@ -10,7 +10,7 @@ import torch
 from genhub.operations import reconstruct
 
 from ..common import (
-    EXAMPLES,
+    example_picker,
     get_model,
     handler,
     image_input,
@@ -24,6 +24,18 @@ from ..common import (
 
 NOISE_TYPES = ["none", "gaussian", "masking", "salt_and_pepper"]
 AUTOENCODERS = models_of("genhub_autoencoder", "genhub_vae")
+
+
+LESSON = """### Autoencoders: squeeze, then rebuild
+An autoencoder encodes an image x into a code h = f(W_h x̃ + b_h) and decodes it back, x̂ = g(W_x h + b_x), trained
+to make x̂ close to x (BCE for these 0–1 pixels). **Under-complete** (h smaller than x) it must keep what matters;
+**over-complete** it could copy, unless something stops it: noise on the input (**denoising**: rebuild x from a
+corrupted x̃) or a penalty on how much h moves with x (**contractive**). Tied models reuse Wᵀ to decode.
+
+**What to look at:** input, corrupted input and reconstruction side by side, with the error. Try the gaussian
+noise on the denoising model and on a plain over-complete one: the denoising model cleans it, the plain one copies
+the noise. Pick a test image from the gallery, or upload or draw your own (dark strokes on the light canvas; a
+light background is inverted to match the data)."""
 
 
 @handler
@@ -56,10 +68,7 @@ def reconstruct_endpoint(model: str, example: int, image, noise_type: str, noise
 
 def create_tab():
     with gr.Tab("Autoencoders"):
-        gr.Markdown(
-            "h = f(W_h x̃ + b_h), x̂ = g(W_x h + b_x): pick a model, a test image or your own "
-            "(upload, or draw dark strokes on the light canvas; a light background is inverted to match the data), corrupt it with x̃ ~ p(x̃ | x), and compare."
-        )
+        gr.Markdown(LESSON)
         with gr.Row():
             with gr.Column():
                 model = gr.Dropdown(
@@ -67,7 +76,7 @@ def create_tab():
                     value="fashion-dae" if "fashion-dae" in AUTOENCODERS else (AUTOENCODERS or [None])[0],
                     label="model",
                 )
-                example = gr.Slider(0, len(EXAMPLES) - 1, value=0, step=1, label="test image (# in the example set)")
+                example = example_picker("test image", 0)
                 image = image_input("or your own image (upload, or draw dark on light)")
                 noise = gr.Radio(NOISE_TYPES, value="gaussian", label="noise p(x̃ | x)")
                 level = gr.Slider(0, 1, value=0.5, step=0.05, label="noise level (std or fraction of pixels)")

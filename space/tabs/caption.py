@@ -35,6 +35,17 @@ def unknown_note(net, captions: list[str]) -> str:
     return f" Words the model never saw (ignored): {html.escape(', '.join(unknown))}." if unknown else ""
 
 
+LESSON = """### Caption to image: a GAN conditioned on text
+A text encoder φ(t), trained first as a joint image–text embedding, turns a caption into a vector that conditions
+the generator; the discriminator judges the image *and* whether it matches the caption (GAN-CLS), and the
+generator also learns from captions mixed half-way (GAN-INT), so it interpolates between captions (Reed 2016).
+
+**What to look at:** the colour and the item should match your words; words the model never saw are listed and
+ignored. In the accordion, one z walked from caption A to B, and the same z (columns) under both captions:
+z carries the style, the caption the content. Colours: red, orange, yellow, green, cyan, blue, purple, pink,
+white; items: the 10 Fashion-MNIST classes. Press Enter to generate."""
+
+
 @handler
 def caption_endpoint(model: str, caption: str, num_images: int, seed: int):
     net = model_or_error(model)
@@ -72,11 +83,7 @@ def caption_walk_endpoint(model: str, caption_a: str, caption_b: str, steps: int
 
 def create_tab():
     with gr.Tab("Caption to image"):
-        gr.Markdown(
-            "Reed et al. 2016 (GAN-INT-CLS): a text encoder φ(t), trained first as a joint image–text "
-            "embedding, conditions the generator; the discriminator judges image *and* caption. Colours: red, "
-            "orange, yellow, green, cyan, blue, purple, pink, white; items: the 10 Fashion-MNIST classes."
-        )
+        gr.Markdown(LESSON)
         model = gr.Dropdown(TEXT_GANS, value=TEXT_GANS[0] if TEXT_GANS else None, label="model")
         with gr.Row():
             caption = gr.Textbox("a red dress", label="caption", max_lines=1)
@@ -85,7 +92,13 @@ def create_tab():
         gr.Examples(EXAMPLES, [caption])
         go = gr.Button("Generate", variant="primary")
         out, note, how = gr.Image(label="images", format="png", type="pil"), gr.Markdown(), gr.Markdown()
-        go.click(caption_endpoint, [model, caption, num, seed], [out, note, how], api_name="caption")
+        gr.on(
+            [go.click, caption.submit],
+            caption_endpoint,
+            [model, caption, num, seed],
+            [out, note, how],
+            api_name="caption",
+        )
         with gr.Accordion("Interpolate between two captions; same z, different captions", open=False):
             with gr.Row():
                 a = gr.Textbox("a red dress", label="caption A", max_lines=1)

@@ -13,7 +13,7 @@ from genhub.images import from_pil, open_image
 from genhub.metrics import masked_psnr
 from genhub.operations.inpainting import PRESET_MASKS, inpaint, inpaint_baseline, preset_mask
 
-from ..common import EXAMPLES, GANS, MaskInput, get_model, handler, number, recipe, resolve_seed, show
+from ..common import EXAMPLES, GANS, MaskInput, example_picker, get_model, handler, number, recipe, resolve_seed, show
 
 PRESETS = ["drawn", *PRESET_MASKS]
 PRIORS = ["VAE", "GAN", "both"]
@@ -48,6 +48,15 @@ def hole_psnr(filled: torch.Tensor, x: torch.Tensor, mask: torch.Tensor) -> str:
     if mask.sum() == 0:
         return "—"
     return f"{masked_psnr(filled, x, mask).item():.2f} dB"
+
+
+LESSON = """### Inpainting with a generative prior
+To fill a hole, search the generator's latent space for the code whose image agrees with the pixels you can see
+(a context loss, weighted near the hole) while staying likely under the prior (Yeh et al. 2017); then blend the
+fill into the image. The known pixels come back unchanged, and the search never reads the hidden ones.
+
+**What to look at:** the VAE prior and the GAN prior beside OpenCV's Telea (which only diffuses the border
+inwards), with the PSNR inside the hole. Draw the missing region with the brush, or pick a preset mask."""
 
 
 @handler
@@ -96,15 +105,11 @@ def load_test_image(index: int):
 
 def create_tab():
     with gr.Tab("Inpaint"):
-        gr.Markdown(
-            "Yeh et al. 2017: search the latent space for the code whose image agrees with the known pixels "
-            "(weighted context loss + the prior's term), then blend the fill in (Poisson). Known pixels come "
-            "back unchanged. Draw the missing region with the brush, or choose a preset mask."
-        )
+        gr.Markdown(LESSON)
         with gr.Row():
             with gr.Column():
                 with gr.Row():
-                    example = gr.Slider(0, len(EXAMPLES) - 1, value=4, step=1, label="test image")
+                    example = example_picker("test image", 4)
                     load = gr.Button("Load test image")
                 editor = MaskInput(
                     type="filepath",

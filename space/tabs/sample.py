@@ -22,6 +22,19 @@ from ..common import (
     test_figures,
 )
 
+LESSON = """### Sampling a GAN: a generator and a critic trained against each other
+The generator G turns a random code z (and a class y) into an image; the critic C scores how real an image looks.
+In the lecture's **energy-based GAN** the critic is an autoencoder: its reconstruction error is the energy, low
+on real items, pushed above a margin m on generated ones; G learns to make items with low energy. The baseline is
+the usual non-saturating GAN with the same generator.
+
+**What to look at:** each image is one draw of z; the same seed gives the same images. Lower the truncation to
+stay near the centre of z's distribution: cleaner, more typical items, less variety. The seed walk moves z in a
+straight line: a smooth morph means the generator has learned a continuous space, not a lookup table. The
+diagnostics show the lecture's three pitfalls as measured during training.
+
+G(z, y), z = truncation · N(0, 1) cut to ±2; the default model has the lowest measured classifier-FID."""
+
 
 @handler
 def sample_endpoint(model: str, class_name: str, truncation: float, seed: int, num_images: int):
@@ -68,10 +81,7 @@ def diagnostics_endpoint(model: str):
 
 def create_tab():
     with gr.Tab("Sample (GAN)"):
-        gr.Markdown(
-            "G(z, y) with z = truncation · N(0, 1) cut to ±2 and y a class (BigGAN-style shared class "
-            "embedding). The default model is the one with the lowest measured classifier-FID."
-        )
+        gr.Markdown(LESSON)
         model = gr.Dropdown(GANS, value=GANS[0] if GANS else None, label="model")
         with gr.Row():
             class_name = gr.Dropdown(["any", *CLASSES], value="any", label="class")

@@ -99,10 +99,13 @@ def super_resolve_endpoint(
 def create_tab():
     with gr.Tab("Super-resolution"):
         gr.Markdown(
-            "**Internal** (Glasner 2009 / ZSSR): a small CNN learns from the image itself, at test time. "
-            "**Learned** (srez): trained on Fashion-MNIST. **Bicubic**: the baseline. Examples are first "
-            f"downscaled by the factor so PSNR/SSIM can be measured; uploads (≤ {MAX_INPUT_SIDE} px a side) "
-            "are upscaled as they are."
+            "### Super-resolution: inventing the missing detail\n"
+            "**Internal** (Glasner 2009 / ZSSR): a small CNN learns, at test time, to undo downscaling on crops of the "
+            "image itself, then applies that to the whole image. **Learned** (srez): a network trained on Fashion-MNIST "
+            "(with an adversarial term in the `-gan` models, for sharper edges). **Bicubic** is the baseline.\n\n"
+            "**What to look at:** drag the slider to compare; the PSNR/SSIM gain over bicubic. Examples are first "
+            f"downscaled by the factor so the result can be measured; uploads (≤ {MAX_INPUT_SIDE} px a side) are "
+            "upscaled as they are. The download is the full-size result."
         )
         with gr.Row():
             with gr.Column():

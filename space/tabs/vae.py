@@ -14,7 +14,7 @@ from genhub.models import VAE
 from genhub.operations import interpolate, latent_traversal, sample
 
 from ..common import (
-    EXAMPLES,
+    example_picker,
     figure_to_image,
     get_model,
     handler,
@@ -31,6 +31,17 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
 VAES = models_of("genhub_vae")
+LESSON = """### The variational autoencoder: an autoencoder whose code is a distribution
+The encoder maps an image x to a Gaussian over codes, mean E(z) and variance V(z); a code z = E + √V·ε is
+drawn from it and the decoder turns z back into an image x̂. Training adds, to the reconstruction error, β times
+the KL divergence of that Gaussian from N(0, I): it pulls every code towards the same standard normal, so that
+**z ~ N(0, I) decodes to a plausible item**, which a plain autoencoder does not promise.
+
+**What to look at:** samples from N(0, I); how few latent dimensions an input really uses (Encode: means far from
+0 and variances below 1 are the active ones); what moving along one dimension does (Traverse); and a walk in
+latent space beside the cross-fade of pixels (Interpolate). β = 4 trades sharpness for fewer, tidier dimensions.
+
+Loss (lecture): ℓ(x, x̂) + β/2 Σᵢ (Vᵢ − log Vᵢ − 1 + Eᵢ²)."""
 
 
 @handler
@@ -120,67 +131,80 @@ def vae_interpolate_endpoint(model: str, example_a: int, example_b: int, image_a
     )
 
 
+def _sample_tab(model):
+    with gr.Tab("Sample z ~ N(0, I)"):
+        with gr.Row():
+            n = gr.Slider(1, 64, value=16, step=1, label="number of images")
+            seed = gr.Number(0, precision=0, label="seed (−1 = random)")
+            go = gr.Button("Sample", variant="primary")
+        out, used, how = gr.Image(label="VAE samples", format="png", type="pil"), gr.Markdown(), gr.Markdown()
+        go.click(vae_sample_endpoint, [model, n, seed], [out, used, how], api_name="vae_sample")
+
+
+def _encode_tab(model):
+    with gr.Tab("Encode"):
+        with gr.Row():
+            example = example_picker("test image", 0)
+            image = image_input("or your own image")
+        go = gr.Button("Encode", variant="primary")
+        with gr.Row():
+            x_in, x_hat = (
+                gr.Image(label="input", format="png", type="pil"),
+                gr.Image(label="Dec(E(z))", format="png", type="pil"),
+            )
+            plot = gr.Image(label="latent means and standard deviations", format="png", type="pil")
+        table = gr.Markdown()
+        go.click(vae_encode_endpoint, [model, example, image], [x_in, x_hat, plot, table], api_name="vae_encode")
+
+
+def _traverse_tab(model):
+    with gr.Tab("Traverse two latent dimensions"):
+        with gr.Row():
+            example_t = example_picker("test image", 0)
+            image_t = image_input("or your own image")
+        with gr.Row():
+            p, q = (
+                gr.Number(0, precision=0, label="row dimension"),
+                gr.Number(1, precision=0, label="column dimension"),
+            )
+            span = gr.Slider(0.1, 6, value=3, step=0.1, label="span (±)")
+            steps = gr.Slider(2, 11, value=7, step=1, label="steps")
+        go = gr.Button("Traverse", variant="primary")
+        out_t, note_t, how_t = gr.Image(label="traversal", format="png", type="pil"), gr.Markdown(), gr.Markdown()
+        go.click(
+            vae_traverse_endpoint,
+            [model, example_t, image_t, p, q, span, steps],
+            [out_t, note_t, how_t],
+            api_name="vae_traverse",
+        )
+
+
+def _interpolate_tab(model):
+    with gr.Tab("Interpolate: latent vs pixel"):
+        with gr.Row():
+            ea = example_picker("image A (test #)", 0)
+            eb = example_picker("image B (test #)", 90)
+            steps_i = gr.Slider(2, 16, value=9, step=1, label="steps")
+        with gr.Row():
+            ia = image_input("or your own A")
+            ib = image_input("or your own B")
+        go = gr.Button("Interpolate", variant="primary")
+        lat = gr.Image(label="in latent space: Dec((1 − t) E(z_A) + t E(z_B))", format="png", type="pil")
+        pix = gr.Image(label="in pixel space: (1 − t) x_A + t x_B", format="png", type="pil")
+        note_i, how_i = gr.Markdown(), gr.Markdown()
+        go.click(
+            vae_interpolate_endpoint,
+            [model, ea, eb, ia, ib, steps_i],
+            [lat, pix, note_i, how_i],
+            api_name="vae_interpolate",
+        )
+
+
 def create_tab():
     with gr.Tab("VAE"):
-        gr.Markdown(
-            "Encoder x ↦ (E(z), log V(z)), z = E + √V·ε, decoder z ↦ x̂; "
-            "loss = reconstruction + β/2 Σᵢ (V − log V − 1 + E²)ᵢ."
-        )
+        gr.Markdown(LESSON)
         model = gr.Dropdown(VAES, value="fashion-vae" if "fashion-vae" in VAES else (VAES or [None])[0], label="model")
-        with gr.Tab("Sample z ~ N(0, I)"):
-            with gr.Row():
-                n = gr.Slider(1, 64, value=16, step=1, label="number of images")
-                seed = gr.Number(0, precision=0, label="seed (−1 = random)")
-                go = gr.Button("Sample", variant="primary")
-            out, used, how = gr.Image(label="VAE samples", format="png", type="pil"), gr.Markdown(), gr.Markdown()
-            go.click(vae_sample_endpoint, [model, n, seed], [out, used, how], api_name="vae_sample")
-        with gr.Tab("Encode"):
-            with gr.Row():
-                example = gr.Slider(0, len(EXAMPLES) - 1, value=0, step=1, label="test image")
-                image = image_input("or your own image")
-            go = gr.Button("Encode", variant="primary")
-            with gr.Row():
-                x_in, x_hat = (
-                    gr.Image(label="input", format="png", type="pil"),
-                    gr.Image(label="Dec(E(z))", format="png", type="pil"),
-                )
-                plot = gr.Image(label="latent means and standard deviations", format="png", type="pil")
-            table = gr.Markdown()
-            go.click(vae_encode_endpoint, [model, example, image], [x_in, x_hat, plot, table], api_name="vae_encode")
-        with gr.Tab("Traverse two latent dimensions"):
-            with gr.Row():
-                example_t = gr.Slider(0, len(EXAMPLES) - 1, value=0, step=1, label="test image")
-                image_t = image_input("or your own image")
-            with gr.Row():
-                p, q = (
-                    gr.Number(0, precision=0, label="row dimension"),
-                    gr.Number(1, precision=0, label="column dimension"),
-                )
-                span = gr.Slider(0.1, 6, value=3, step=0.1, label="span (±)")
-                steps = gr.Slider(2, 11, value=7, step=1, label="steps")
-            go = gr.Button("Traverse", variant="primary")
-            out_t, note_t, how_t = gr.Image(label="traversal", format="png", type="pil"), gr.Markdown(), gr.Markdown()
-            go.click(
-                vae_traverse_endpoint,
-                [model, example_t, image_t, p, q, span, steps],
-                [out_t, note_t, how_t],
-                api_name="vae_traverse",
-            )
-        with gr.Tab("Interpolate: latent vs pixel"):
-            with gr.Row():
-                ea = gr.Slider(0, len(EXAMPLES) - 1, value=0, step=1, label="image A (test #)")
-                eb = gr.Slider(0, len(EXAMPLES) - 1, value=90, step=1, label="image B (test #)")
-                steps_i = gr.Slider(2, 16, value=9, step=1, label="steps")
-            with gr.Row():
-                ia = image_input("or your own A")
-                ib = image_input("or your own B")
-            go = gr.Button("Interpolate", variant="primary")
-            lat = gr.Image(label="in latent space: Dec((1 − t) E(z_A) + t E(z_B))", format="png", type="pil")
-            pix = gr.Image(label="in pixel space: (1 − t) x_A + t x_B", format="png", type="pil")
-            note_i, how_i = gr.Markdown(), gr.Markdown()
-            go.click(
-                vae_interpolate_endpoint,
-                [model, ea, eb, ia, ib, steps_i],
-                [lat, pix, note_i, how_i],
-                api_name="vae_interpolate",
-            )
+        _sample_tab(model)
+        _encode_tab(model)
+        _traverse_tab(model)
+        _interpolate_tab(model)
