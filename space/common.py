@@ -8,9 +8,11 @@ from __future__ import annotations
 import contextlib
 import functools
 import html
+import inspect
 import json
 import logging
 import math
+import re
 import secrets
 import tempfile
 import time
@@ -24,7 +26,7 @@ from PIL import Image
 
 import genhub
 from genhub.hub import weights_revision
-from genhub.images import MAX_UPLOAD_SIDE, UPLOAD_FORMATS, from_pil, grid, open_image
+from genhub.images import MAX_UPLOAD_SIDE, UPLOAD_FORMATS, from_pil, grid, open_image, png_bytes
 from genhub.models import CHECKPOINTS_DIR
 
 log = logging.getLogger("genhub.app")
@@ -33,15 +35,29 @@ SPACE_URL = "http://127.0.0.1:7860/"  # where the app runs locally; on the Hub, 
 SCALE = 8  # 28x28 images are shown 8x larger, nearest neighbour
 
 
-def discover_models() -> dict[str, str]:
-    """Shipped checkpoint name -> model_type, from checkpoints/*/config.json."""
-    found = {}
-    for config in sorted(CHECKPOINTS_DIR.glob("*/config.json")):
-        found[config.parent.name] = json.loads(config.read_text()).get("model_type", "")
-    return found
+def discover_models() -> tuple[dict[str, str], dict[str, str]]:
+    """Check every checkpoint folder once at start-up: {name: model_type} of those that load strictly, and
+    {name: reason} of the broken ones (logged once, left out of the menus). Hidden folders (a save in progress or
+    killed: `.<name>.XXXX`) are not checkpoints and are skipped."""
+    found, broken = {}, {}
+    folders = sorted(CHECKPOINTS_DIR.iterdir()) if CHECKPOINTS_DIR.is_dir() else []
+    for folder in folders:
+        if not folder.is_dir() or folder.name.startswith("."):
+            continue
+        try:
+            model = genhub.load_model(folder)
+        except Exception as err:  # noqa: BLE001 - any failure leaves this model out, the rest serve
+            reason = str(err).replace(str(folder), folder.name).replace(str(CHECKPOINTS_DIR), "checkpoints")
+            broken[folder.name] = reason.splitlines()[0][:300]
+            log.warning("checkpoint %s left out: %s", folder.name, broken[folder.name])
+            continue
+        _LOADED[folder.name] = model
+        found[folder.name] = model.config.model_type
+    return found, broken
 
 
-MODELS = discover_models()
+_LOADED: dict = {}  # the models loaded at start-up, shared read-only by every request
+MODELS, BROKEN = discover_models()
 
 
 def models_of(*model_types: str) -> list[str]:
@@ -89,11 +105,11 @@ def figure_to_image(fig) -> Image.Image:
     return image
 
 
-@functools.cache
 def get_model(name: str):
-    if name not in MODELS:
+    """A model checked and loaded at start-up (the menus offer only these)."""
+    if name not in _LOADED:
         raise ValueError(f"unknown model {name!r}; available: {', '.join(MODELS)}")
-    return genhub.load_model(CHECKPOINTS_DIR / name)
+    return _LOADED[name]
 
 
 def load_examples() -> tuple[torch.Tensor, list[str]]:
@@ -112,8 +128,15 @@ def load_examples() -> tuple[torch.Tensor, list[str]]:
 EXAMPLES, EXAMPLE_NAMES = load_examples()
 
 
+def user_message(err: BaseException) -> str:
+    """An error's text for a user: server paths replaced by checkpoint names, HTML escaped (toasts render HTML)."""
+    text = str(err).replace(str(CHECKPOINTS_DIR), "checkpoints").replace(str(ASSETS), "assets")
+    return html.escape(text)
+
+
 def handler(fn):
-    """Turn bad input into a gr.Error with the (escaped) reason; never show a stack trace."""
+    """Turn bad input into a gr.Error with the (escaped) reason; never show a stack trace. One log line per user
+    error; a traceback only for the app's own faults."""
 
     @functools.wraps(fn)
     def wrapped(*args, **kwargs):
@@ -122,7 +145,8 @@ def handler(fn):
         except gr.Error:
             raise
         except (ValueError, TypeError, OSError) as err:
-            raise gr.Error(html.escape(str(err))) from err
+            log.info("refused %s: %s", fn.__name__, str(err)[:200])
+            raise gr.Error(user_message(err)) from err
         except Exception as err:
             log.exception("internal error in %s", fn.__name__)
             raise gr.Error(f"internal error ({type(err).__name__}); the request was not completed") from err
@@ -271,8 +295,100 @@ def output_file(payload: bytes, suffix: str) -> str:
     return str(path)
 
 
-def show(images: torch.Tensor, ncols: int | None = None, scale: int = SCALE) -> Image.Image:
-    return grid(images, ncols=ncols, scale=scale, pad=1 if images.shape[0] > 1 else 0)
+LONG_JOBS = "long-jobs"  # concurrency group of the slow endpoints: internal super-resolution and inpainting
+LONG_JOB_WORKERS = 1  # long jobs run one at a time; quick endpoints keep their own workers
+LONG_QUEUE_MAX = 4  # long jobs waiting beyond this are refused with "busy" (the queue stays open to quick ones)
+LONG_JOB_LIMIT_S = 60  # a long job is stopped after this many seconds
+LONG_JOB_TYPICAL_S = 15  # for the "try again in N s" estimate
+
+
+def busy_message(demo, fn_index) -> str | None:
+    """Refuse a long job before it is queued when LONG_QUEUE_MAX already wait ("busy, try again in N s"), so long
+    jobs can never fill the queue that quick endpoints share; None lets the request in."""
+    fn = demo.fns.get(fn_index) if fn_index is not None else None
+    if fn is None or fn.concurrency_id != LONG_JOBS:
+        return None
+    group = demo._queue.event_queue_per_concurrency_id.get(LONG_JOBS)
+    waiting = len(group.queue) if group is not None else 0
+    if waiting < LONG_QUEUE_MAX:
+        return None
+    return f"busy: {waiting} long jobs are waiting; try again in about {(waiting + 1) * LONG_JOB_TYPICAL_S} s"
+
+
+def gate_long_jobs(demo) -> None:
+    """Put busy_message in front of the queue's admission (gradio has no per-group queue size)."""
+    queue, push = demo._queue, demo._queue.push
+
+    async def gated_push(body, request, username):
+        refusal = busy_message(demo, body.fn_index)
+        if refusal is not None:
+            log.info("refused a long job: %s", refusal)
+            return False, refusal, "queue_full"
+        return await push(body=body, request=request, username=username)
+
+    queue.push = gated_push
+
+
+def deadline_progress(progress, limit_s: float = LONG_JOB_LIMIT_S):
+    """A progress reporter for long jobs that also stops them (gr.Error) once they run past limit_s."""
+    start = time.monotonic()
+
+    def report(fraction: float, desc: str) -> None:
+        if time.monotonic() - start > limit_s:
+            raise gr.Error(
+                f"stopped after {limit_s:g} s, the time limit of one request: ask for fewer steps or a smaller image"
+            )
+        progress(fraction, desc=desc)
+
+    return report
+
+
+PARAMETER_ACCEPTS = {  # component -> what an API caller may send
+    "imageeditor": "an editor value {background, layers, composite, id} whose images are files uploaded to this "
+    "app (gradio_client: handle_file(path)); PNG, JPEG, WebP, GIF or BMP",
+    "image": "an image file uploaded to this app (gradio_client: handle_file(path)), or null; PNG, JPEG, WebP, "
+    "GIF or BMP",
+    "slider": "a number",
+    "number": "a number",
+    "textbox": "a string",
+    "dropdown": "one of the listed choices",
+    "radio": "one of the listed choices",
+}
+
+
+async def describe_bad_input(block_fn, inputs: list, explicit_call: bool) -> str:
+    """Which input gradio could not read, and what it accepts (no server detail)."""
+    from gradio import processing_utils  # noqa: PLC0415
+
+    names = list(inspect.signature(block_fn.fn).parameters) if block_fn.fn else []
+    if len(inputs) != len(block_fn.inputs):
+        return f"expected {len(block_fn.inputs)} inputs ({', '.join(names[: len(block_fn.inputs)])}), got {len(inputs)}"
+    for i, (block, value) in enumerate(zip(block_fn.inputs, inputs)):
+        try:
+            cached = await processing_utils.async_move_files_to_cache(
+                value, block, check_in_upload_folder=not explicit_call
+            )
+            if getattr(block, "data_model", None) is not None and cached is not None:
+                block.data_model.model_validate(cached, context={"validate_meta": True})
+            block.preprocess(cached if not hasattr(cached, "model_dump") else block.data_model.model_validate(cached))
+        except gr.Error as err:
+            return err.message
+        except Exception:  # noqa: BLE001 - this is the input gradio could not read
+            name = names[i] if i < len(names) else getattr(block, "label", None) or f"input {i}"
+            accepts = PARAMETER_ACCEPTS.get(block.get_block_name(), "the type shown on the API page")
+            got = html.escape(repr(value)[:80])
+            return f"{html.escape(name)}: could not read {got}; accepted: {accepts}"
+    return "could not read the inputs; see the API page for what each parameter accepts"
+
+
+def image_file(image: Image.Image) -> str:
+    """A PNG of this answer's own (a unique file, so identical concurrent answers never share one)."""
+    return output_file(png_bytes(image), ".png")
+
+
+def show(images: torch.Tensor, ncols: int | None = None, scale: int = SCALE) -> str:
+    """A grid of images (enlarged, nearest neighbour) as this answer's own PNG file."""
+    return image_file(grid(images, ncols=ncols, scale=scale, pad=1 if images.shape[0] > 1 else 0))
 
 
 @functools.cache
@@ -280,12 +396,17 @@ def revision_of(model: str) -> str:
     return weights_revision(CHECKPOINTS_DIR / model)
 
 
+def fenced(code: str, language: str = "python") -> str:
+    """A markdown code block whose fence is longer than any run of backticks in the code (user text included)."""
+    longest = max((len(run) for run in re.findall(r"`+", code)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return f"{fence}{language}\n{code}\n{fence}"
+
+
 def recipe(api_name: str, model: str, params: dict, python: str) -> str:
-    """Markdown that reproduces an output: model and revision, parameters, the gradio_client call, Python."""
+    """Markdown that reproduces an output: model and revision, the gradio_client call with every parameter, Python.
+    User text appears only inside code blocks (shown as text, never as markup)."""
     args = ", ".join(f"{k}={v!r}" for k, v in params.items())
     used = f"model `{model}` (weights sha256 `{revision_of(model)}`)" if model else "no model"
-    return (
-        f"**Reproduce** — {used}, parameters `{args}`\n\n"
-        f"```python\nfrom gradio_client import Client\nClient({SPACE_URL!r}).predict({args}, api_name={api_name!r})\n```\n"
-        f"```python\n{python}\n```"
-    )
+    call = f"from gradio_client import Client\nClient({SPACE_URL!r}).predict({args}, api_name={api_name!r})"
+    return f"**Reproduce** — {used}\n\n{fenced(call)}\n{fenced(python)}"

@@ -35,8 +35,10 @@ def served(tmp_path_factory):
     """The app, started once for the session on 127.0.0.1: (app module, url)."""
     os.environ["GRADIO_EXAMPLES_CACHE"] = str(tmp_path_factory.mktemp("examples"))
     import app
+    from space import LAUNCH
 
-    _, url, _ = app.demo.launch(server_name="127.0.0.1", prevent_thread_lock=True, quiet=True, ssr_mode=False)
+    options = {**LAUNCH, "server_name": "127.0.0.1", "prevent_thread_lock": True, "quiet": True}
+    _, url, _ = app.demo.launch(**options)
     yield app, url
     app.demo.close()
 

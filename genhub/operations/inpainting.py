@@ -89,10 +89,9 @@ def _start(model, images, mask, restarts, generator):
     """Initial candidates: latents (N * K, d) and labels, K = restarts (x classes for a GAN)."""
     n = images.shape[0]
     if isinstance(model, VAE):
-        mean = model.encode(
-            images * (1 - mask)
-            + mask * images.sum((2, 3), keepdim=True) / (1 - mask).sum((2, 3), keepdim=True).clamp_min(1)
-        )[0]  # hole filled with the known mean
+        known = images * (1 - mask)  # the hidden pixels are never read
+        known_mean = known.sum((2, 3), keepdim=True) / (1 - mask).sum((2, 3), keepdim=True).clamp_min(1)
+        mean = model.encode(known + mask * known_mean)[0]  # hole filled with the mean of the known pixels
         noise = torch.randn(n, restarts, mean.shape[1], generator=generator)
         noise[:, 0] = 0  # the first candidate starts at the encoder's mean itself
         return (mean[:, None] + noise).reshape(n * restarts, -1), None, restarts
@@ -193,6 +192,7 @@ def inpaint(
     mask = binary_mask(mask, images)
     if not (isinstance(steps, int) and 0 <= steps <= 5000) or not (isinstance(restarts, int) and 1 <= restarts <= 64):
         raise ValueError(f"steps must be in 0..5000 and restarts in 1..64, got {steps!r}, {restarts!r}")
+    images = images.masked_fill(mask.bool(), 0.0)  # the hidden pixels are never read, whatever they hold
     if not mask.any():  # nothing to fill
         return InpaintingOutput(images=images.clone(), raw=images.clone(), loss=torch.zeros(len(images)))
     # 2. search the latent space for the code that best explains the known pixels
@@ -222,6 +222,10 @@ def inpaint_baseline(images: torch.Tensor, mask: torch.Tensor, method: str = "te
     flag = cv2.INPAINT_TELEA if method == "telea" else cv2.INPAINT_NS
     out = []
     for x, m in zip(images, mask):
+        if m.all():  # nothing known to inpaint from: the known mean is undefined, fill with 0
+            out.append(torch.zeros_like(x))
+            continue
+        x = x * (1 - m)  # the hidden pixels are never read
         pixels = (x.permute(1, 2, 0).numpy() * 255).round().astype(np.uint8)
         filled = cv2.inpaint(pixels, m[0].numpy().astype(np.uint8), radius, flag)
         filled = torch.from_numpy(filled.reshape(pixels.shape)).permute(2, 0, 1).float() / 255

@@ -13,7 +13,21 @@ from genhub.images import from_pil, open_image
 from genhub.metrics import masked_psnr
 from genhub.operations.inpainting import PRESET_MASKS, inpaint, inpaint_baseline, preset_mask
 
-from ..common import EXAMPLES, GANS, MaskInput, example_picker, get_model, handler, number, recipe, resolve_seed, show
+from ..common import (
+    EXAMPLES,
+    GANS,
+    LONG_JOB_WORKERS,
+    LONG_JOBS,
+    MaskInput,
+    deadline_progress,
+    example_picker,
+    get_model,
+    handler,
+    number,
+    recipe,
+    resolve_seed,
+    show,
+)
 
 PRESETS = ["drawn", *PRESET_MASKS]
 PRIORS = ["VAE", "GAN", "both"]
@@ -66,9 +80,9 @@ def inpaint_endpoint(editor, preset: str, prior: str, steps: int, seed: int, pro
     steps, used_seed = number("steps", steps, 10, 1000, integer=True), resolve_seed(seed)
     x, mask, note = image_and_mask(editor, preset, used_seed)
     priors = {"VAE": [VAE_PRIOR], "GAN": GAN_PRIORS[:1], "both": [VAE_PRIOR, *GAN_PRIORS[:1]]}[prior]
-    results, rows = [], []
+    results, rows, report_progress = [], [], deadline_progress(progress)
     for i, name in enumerate(priors):
-        report = lambda done, total, i=i: progress(
+        report = lambda done, total, i=i: report_progress(
             (i + done / total) / len(priors), desc=f"{name}: step {done}/{total}"
         )
         out = inpaint(
@@ -128,4 +142,11 @@ def create_tab():
                 out = gr.Image(label="original · masked · fills · Telea", format="png", type="pil")
                 info, how = gr.Markdown(), gr.Markdown()
         load.click(load_test_image, [example], [editor], api_visibility="private")
-        go.click(inpaint_endpoint, [editor, preset, prior, steps, seed], [out, info, how], api_name="inpaint")
+        go.click(
+            inpaint_endpoint,
+            [editor, preset, prior, steps, seed],
+            [out, info, how],
+            api_name="inpaint",
+            concurrency_id=LONG_JOBS,
+            concurrency_limit=LONG_JOB_WORKERS,
+        )

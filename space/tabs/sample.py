@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import gradio as gr
 import torch
-from PIL import Image
 
 from genhub.operations import interpolate_seeds, sample
 
@@ -16,6 +15,7 @@ from ..common import (
     get_model,
     handler,
     number,
+    output_file,
     recipe,
     resolve_seed,
     show,
@@ -74,8 +74,7 @@ def diagnostics_endpoint(model: str):
     get_model(model)  # checks the name
     figures = test_figures(model)
     rows = "\n".join(f"| {k} | {v:.4g} |" for k, v in figures.items())
-    with Image.open(CHECKPOINTS_DIR / model / "diagnostics.png") as im:
-        plot = im.convert("RGB")
+    plot = output_file((CHECKPOINTS_DIR / model / "diagnostics.png").read_bytes(), ".png")
     return plot, f"Measured on the test set (see the model card):\n\n| figure | value |\n|---|---|\n{rows}"
 
 

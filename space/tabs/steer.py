@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import gradio as gr
 import torch
-from PIL import Image
 
 from genhub.images import gif_bytes
 from genhub.operations.steering import EDITS, discover_directions, steer, walk_strip
@@ -146,8 +145,7 @@ def scorecard(model: str):
     path = CHECKPOINTS_DIR / f"{model}-walks" / "scorecard.png"
     if not path.exists():
         return None
-    with Image.open(path) as image:
-        return image.convert("RGB")
+    return output_file(path.read_bytes(), ".png")
 
 
 def create_tab():

@@ -14,10 +14,24 @@ from genhub.metrics import psnr, ssim
 from genhub.models.super_resolution import bicubic
 from genhub.operations.super_resolution import MAX_INPUT_SIDE, METHODS, super_resolve
 
-from ..common import EXAMPLE_NAMES, EXAMPLES, ImageUpload, get_model, handler, models_of, number, recipe
+from ..common import (
+    EXAMPLE_NAMES,
+    EXAMPLES,
+    LONG_JOB_WORKERS,
+    LONG_JOBS,
+    ImageUpload,
+    deadline_progress,
+    get_model,
+    handler,
+    image_file,
+    models_of,
+    number,
+    recipe,
+)
 
 PHOTOS = EXAMPLE_PHOTOS
 SR_MODELS = models_of("genhub_super_resolution")
+MAX_INTERNAL_WORK = 300 * 512 * 512  # steps x output pixels of one internal request (about 20 s on 2 cores)
 
 
 def example_choices() -> list[str]:
@@ -56,6 +70,8 @@ def super_resolve_endpoint(
     if scale not in (2, 4) or method not in METHODS:
         raise ValueError(f"scale must be 2 or 4 and method one of {', '.join(METHODS)}")
     steps = number("steps", steps, 10, 2000, integer=True)
+    if not image and not isinstance(example, str):
+        raise ValueError("give an image: an upload, or one of the examples")
     if image:  # an upload is upscaled as it is: no ground truth
         low, truth, source = upload_tensor(image), None, "your image"
     else:  # an example is first downscaled by the factor, so the original is the ground truth
@@ -64,16 +80,24 @@ def super_resolve_endpoint(
         low, source = bicubic(truth, (truth.shape[2] // scale, truth.shape[3] // scale)), html.escape(example)
     net = None
     if method == "learned":
-        candidates = [m for m in SR_MODELS if get_model(m).config.scale == scale]
-        net = get_model(model) if model in candidates else get_model(candidates[0]) if candidates else None
-    progress(0, desc="training on the image itself" if method == "internal" else "upscaling")
+        net = get_model(model)
+        if net.config.scale != scale:
+            raise ValueError(f"{model} upscales x{net.config.scale}, not x{scale}: choose a x{scale} model or factor")
+    work = steps * low.shape[2] * low.shape[3] * scale * scale
+    if method == "internal" and work > MAX_INTERNAL_WORK:
+        raise ValueError(
+            f"steps x output pixels must be at most {MAX_INTERNAL_WORK:,} for one request (got {work:,}): "
+            "ask for fewer steps or a smaller image"
+        )
+    report = deadline_progress(progress)
+    report(0, "training on the image itself" if method == "internal" else "upscaling")
     out = super_resolve(
         low,
         scale,
         method,
         model=net,
         steps=steps,
-        progress=lambda done, total: progress(done / total, desc=f"internal training step {done}/{total}"),
+        progress=lambda done, total: report(done / total, f"internal training step {done}/{total}"),
     )
     base = super_resolve(low, scale, "bicubic")
     zoom = 8 if out.shape[2] <= 56 else 1  # enlarge tiny Fashion-MNIST results for the eye
@@ -83,14 +107,27 @@ def super_resolve_endpoint(
         info += "\n\n| | PSNR (dB) | SSIM |\n|---|---|---|\n" + "\n".join(
             f"| {name} | {psnr(x, truth).item():.2f} | {ssim(x, truth).item():.4f} |" for name, x in rows
         )
-    params = dict(example=example, scale=scale, method=method, model=model, steps=steps)
+    upload = "handle_file('<your image file>')"
+    params = dict(image=None, example=example, scale=scale, method=method, model=model, steps=steps)
+    if image:
+        params = dict(image=upload, example=example, scale=scale, method=method, model=model, steps=steps)
+    load = (
+        "from genhub.images import open_image\nimport torch, numpy\n# low = your image as (1, C, H, W) in [0, 1]"
+        if image
+        else f"from genhub.images import example_photo\nfrom genhub.models.super_resolution import bicubic\n"
+        f"truth = example_photo({example[7:]!r}, 256)\nlow = bicubic(truth, (256 // {scale}, 256 // {scale}))"
+        if example.startswith("photo: ")
+        else "# low: the example, downscaled by the factor (see the Space)"
+    )
+    model_arg = f", model=genhub.load_model({model!r})" if method == "learned" else ""
     code = (
-        f"from genhub.operations import super_resolve\n"
-        f"high = super_resolve(low, scale={scale}, method={method!r}, steps={steps})  # low: (N, C, H, W) in [0, 1]"
+        f"import genhub\nfrom genhub.operations import super_resolve\n{load}\n"
+        f"high = super_resolve(low, scale={scale}, method={method!r}{model_arg}, steps={steps}, "
+        "seed=0)"
     )
     return (
-        (to_image(base, zoom), to_image(out, zoom)),
-        to_image(out),
+        (image_file(to_image(base, zoom)), image_file(to_image(out, zoom))),
+        image_file(to_image(out)),
         info,
         recipe("/super_resolve", model if net is not None else "", params, code),
     )
@@ -127,4 +164,6 @@ def create_tab():
             [image, example, scale, method, model, steps],
             [compare, result, info, how],
             api_name="super_resolve",
+            concurrency_id=LONG_JOBS,
+            concurrency_limit=LONG_JOB_WORKERS,
         )

@@ -18,6 +18,7 @@ from ..common import (
     figure_to_image,
     get_model,
     handler,
+    image_file,
     image_input,
     models_of,
     number,
@@ -68,7 +69,7 @@ def moments_plot(mean: torch.Tensor, logvar: torch.Tensor) -> Image.Image:
     ax.axhline(0, color="gray", lw=0.8)
     ax.set(xlabel="latent dimension i", ylabel="E(z)_i ± sqrt(V(z)_i)", xticks=dims)
     fig.tight_layout()
-    return figure_to_image(fig)
+    return image_file(figure_to_image(fig))
 
 
 @handler

@@ -79,3 +79,28 @@ def test_shipped_priors_beat_the_mean_fill(fashion_test):
     for name in ("fashion-vae", "fashion-ebgan"):
         out = inpaint(genhub.load_model(name), x, mask, steps=100, generator=torch.Generator().manual_seed(0))
         assert hole_mse(out["images"]) < 0.8 * mean, name
+
+
+@pytest.mark.parametrize("kind", ["centre square", "left half", "random blocks"])
+def test_no_method_reads_the_hidden_pixels(kind, fashion_batch):
+    import genhub
+    from genhub.operations import inpaint, inpaint_baseline, preset_mask
+
+    x = fashion_batch[:3]
+    mask = preset_mask(kind, 3, torch.Generator().manual_seed(1))
+    other = torch.where(mask.bool(), torch.rand(x.shape, generator=torch.Generator().manual_seed(2)), x)
+    for model in ("fashion-vae", "fashion-dcgan"):
+        prior = genhub.load_model(model)
+        a, b = (inpaint(prior, v, mask, steps=5, generator=torch.Generator().manual_seed(0)).images for v in (x, other))
+        assert torch.equal(a, b), model
+    for method in ("telea", "navier_stokes", "mean"):
+        assert torch.equal(inpaint_baseline(x, mask, method), inpaint_baseline(other, mask, method)), method
+
+
+def test_a_full_mask_is_not_the_original(fashion_batch):
+    from genhub.operations import inpaint_baseline
+
+    x = fashion_batch[:2]
+    full = torch.ones(2, 1, 28, 28)
+    for method in ("telea", "navier_stokes", "mean"):
+        assert not torch.equal(inpaint_baseline(x, full, method), x), method
