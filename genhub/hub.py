@@ -12,9 +12,10 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from huggingface_hub import HfApi, ModelCard, ModelCardData
+from huggingface_hub import EvalResult, HfApi, ModelCard, ModelCardData
 from transformers import PreTrainedModel
 
+DATASET_ID = "zalando-datasets/fashion_mnist"  # the Hub id of the data every figure is measured on
 EXTRA_FILE_PATTERNS = ["*.png", "*.json"]  # plots, sample grids and logs that travel with a checkpoint
 
 
@@ -25,9 +26,26 @@ def make_card(
     pipeline_tag: str,
     tags: list[str],
     metrics: list[str],
-    datasets: list[str] = ("fashion_mnist",),
+    datasets: list[str] = (DATASET_ID,),
+    figures: dict[str, float] | None = None,
+    model_name: str | None = None,
+    base_model: str | None = None,
 ) -> ModelCard:
-    """A model card: huggingface_hub front matter, then a title, a summary and markdown sections."""
+    """A model card: huggingface_hub front matter (with the measured figures as eval_results / model-index, on
+    Fashion-MNIST's test split), then a title, a summary and markdown sections."""
+    results = [
+        EvalResult(
+            task_type=pipeline_tag,
+            dataset_type=DATASET_ID,
+            dataset_name="Fashion-MNIST",
+            dataset_split="test",
+            metric_type=name,
+            metric_name=name,
+            metric_value=round(float(value), 6),
+        )
+        for name, value in (figures or {}).items()
+        if isinstance(value, (int, float)) and value == value  # numbers only, no NaN
+    ]
     data = ModelCardData(
         library_name="genhub",
         pipeline_tag=pipeline_tag,
@@ -35,6 +53,10 @@ def make_card(
         datasets=list(datasets),
         metrics=metrics,
         tags=["genhub", *tags],
+        model_name=model_name if results else None,
+        eval_results=results or None,
+        base_model=base_model,
+        base_model_relation="adapter" if base_model else None,
     )
     body = "\n\n".join(f"## {head}\n\n{text.strip()}" for head, text in sections.items())
     return ModelCard(f"---\n{data.to_yaml()}\n---\n\n# {title}\n\n{summary.strip()}\n\n{body}\n")

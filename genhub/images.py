@@ -120,3 +120,22 @@ def example_photo(name: str, side: int = 256) -> torch.Tensor:
     x = x[None, None] if x.ndim == 2 else x.permute(2, 0, 1)[None]
     top, left = (x.shape[2] - side) // 2, (x.shape[3] - side) // 2
     return x[:, :, top : top + side, left : left + side].contiguous()
+
+
+OUTPUT_TYPES = ("pt", "np", "pil")
+
+
+def as_output(images: torch.Tensor, output_type: str = "pt", return_dict: bool = False):
+    """diffusers' conventions for a generating verb: images (N, C, H, W) in [0, 1] as "pt" (the tensor), "np"
+    ((N, H, W, C) float32 array) or "pil" (a list of PIL images); with return_dict an ImagePipelineOutput (.images)."""
+    if output_type not in OUTPUT_TYPES:
+        raise ValueError(f"output_type must be one of {', '.join(OUTPUT_TYPES)}, got {output_type!r}")
+    if output_type == "np":
+        images = images.detach().float().cpu().permute(0, 2, 3, 1).numpy()
+    elif output_type == "pil":
+        images = [to_pil(image.detach().float().cpu()) for image in images]
+    if not return_dict:
+        return images
+    from diffusers.pipelines.pipeline_utils import ImagePipelineOutput  # noqa: PLC0415
+
+    return ImagePipelineOutput(images=images)

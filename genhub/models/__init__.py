@@ -7,6 +7,7 @@ After `import genhub`, `AutoModel.from_pretrained(folder_or_repo_id)` returns th
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 from safetensors import SafetensorError
@@ -33,7 +34,20 @@ for _config_class, _model_class in FAMILIES:
     AutoConfig.register(_config_class.model_type, _config_class, exist_ok=True)
     AutoModel.register(_config_class, _model_class, exist_ok=True)
 
-CHECKPOINTS_DIR = Path(__file__).resolve().parents[2] / "checkpoints"
+
+def _checkpoints_dir() -> Path:
+    """Where short names resolve and training writes: $GENHUB_CHECKPOINTS, else the checkout's `checkpoints/` when
+    genhub runs from a checkout, else `./checkpoints` (never inside site-packages)."""
+    if os.environ.get("GENHUB_CHECKPOINTS"):
+        return Path(os.environ["GENHUB_CHECKPOINTS"])
+    checkout = Path(__file__).resolve().parents[2]
+    if (checkout / "pyproject.toml").is_file() and (checkout / "checkpoints").is_dir():
+        return checkout / "checkpoints"
+    return Path.cwd() / "checkpoints"
+
+
+CHECKPOINTS_DIR = _checkpoints_dir()
+HUB_NAMESPACE = os.environ.get("GENHUB_NAMESPACE", "genhub")  # short names not found locally: <namespace>/<name>
 
 
 class CheckpointError(OSError):
@@ -41,13 +55,17 @@ class CheckpointError(OSError):
 
 
 def resolve_checkpoint(name_or_path: str | Path) -> str:
-    """A shipped checkpoint's name ("fashion-vae"), a local folder, or a Hub repo id, as given."""
+    """A folder as given; a shipped name ("fashion-vae") from CHECKPOINTS_DIR when it is there, else the Hub repo
+    `<GENHUB_NAMESPACE>/<name>` (downloaded through huggingface_hub's cache); a repo id ("owner/name") as given."""
     path = Path(name_or_path)
     if path.is_dir():
         return str(path)
     if (CHECKPOINTS_DIR / str(name_or_path)).is_dir():
         return str(CHECKPOINTS_DIR / str(name_or_path))
-    return str(name_or_path)
+    text = str(name_or_path)
+    if "/" not in text and text.replace("-", "").replace("_", "").replace(".", "").isalnum():
+        return f"{HUB_NAMESPACE}/{text}"
+    return text
 
 
 def load_model(name_or_path: str | Path, **kwargs) -> PreTrainedModel:
@@ -99,4 +117,5 @@ __all__ = [
     "TextGANConfig",
     "resolve_checkpoint",
     "CHECKPOINTS_DIR",
+    "HUB_NAMESPACE",
 ]

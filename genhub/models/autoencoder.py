@@ -78,6 +78,9 @@ class AutoencoderConfig(PretrainedConfig):
         self.noise_level = noise_level
         self.contractive_weight = contractive_weight
         self.class_names = class_names
+        if class_names:  # the Hub's label vocabulary, from the class names (not transformers' 2-label default)
+            kwargs["id2label"] = dict(enumerate(class_names))
+            kwargs["label2id"] = {name: i for i, name in enumerate(class_names)}
         super().__init__(**kwargs)
 
     @property

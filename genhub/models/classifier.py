@@ -49,6 +49,9 @@ class ClassifierConfig(PretrainedConfig):
         self.feature_dim = feature_dim
         self.dropout = dropout
         self.class_names = class_names
+        if class_names:  # the Hub's label vocabulary, from the class names (not transformers' 2-label default)
+            kwargs["id2label"] = dict(enumerate(class_names))
+            kwargs["label2id"] = {name: i for i, name in enumerate(class_names)}
         super().__init__(**kwargs)
 
 

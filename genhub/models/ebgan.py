@@ -15,6 +15,7 @@ Source: Canziani, Foundations of Deep Learning, "Generative adversarial nets" sl
 
 from __future__ import annotations
 
+import numbers
 from dataclasses import dataclass
 
 import torch
@@ -23,6 +24,7 @@ from torch import nn
 from transformers import PretrainedConfig, PreTrainedModel
 from transformers.utils import ModelOutput
 
+from ..images import as_output
 from .layers import ConditionalGenerator, ConvDecoder, ConvEncoder
 
 OBJECTIVES = ("energy", "nonsaturating")
@@ -75,6 +77,9 @@ class ConditionalGANConfig(PretrainedConfig):
         self.margin = float(margin)
         self.pull_away_weight = float(pull_away_weight)
         self.class_names = class_names
+        if class_names:  # the Hub's label vocabulary, from the class names (not transformers' 2-label default)
+            kwargs["id2label"] = dict(enumerate(class_names))
+            kwargs["label2id"] = {name: i for i, name in enumerate(class_names)}
         super().__init__(**kwargs)
 
 
@@ -86,14 +91,21 @@ class GANLossOutput(ModelOutput):
     pull_away: torch.Tensor | None = None  # f_PT of the generated batch, when used
 
 
-def truncated_normal(shape, truncation: float = 1.0, generator: torch.Generator | None = None) -> torch.Tensor:
-    """truncation * N(0, 1) truncated to [-2, 2] (out-of-range values resampled): |z| <= 2 * truncation."""
+def truncated_normal(shape, truncation: float = 1.0, generator=None, device=None, dtype=None) -> torch.Tensor:
+    """truncation * N(0, 1) truncated to [-2, 2] (out-of-range values resampled): |z| <= 2 * truncation.
+    Drawn on the generator's device (a list of generators: one per row), returned on `device` in `dtype`."""
     if not (isinstance(truncation, (int, float)) and 0 < truncation <= 1):
         raise ValueError(f"truncation must be a number in (0, 1], got {truncation!r}")
-    z = torch.randn(shape, generator=generator)
+    if isinstance(generator, (list, tuple)):
+        if len(generator) != shape[0]:
+            raise ValueError(f"got {len(generator)} generators for {shape[0]} rows")
+        rows = [truncated_normal((1, *shape[1:]), truncation, g, device, dtype) for g in generator]
+        return torch.cat(rows)
+    source = generator.device if generator is not None else torch.device("cpu")
+    z = torch.randn(shape, generator=generator, device=source)
     while (outside := z.abs() > 2).any():
-        z[outside] = torch.randn(int(outside.sum()), generator=generator)
-    return truncation * z
+        z[outside] = torch.randn(int(outside.sum()), generator=generator, device=source)
+    return (truncation * z).to(device=device, dtype=dtype)
 
 
 def class_ids(labels, class_names: list[str] | None, num_classes: int) -> torch.Tensor:
@@ -199,12 +211,16 @@ class ConditionalGAN(PreTrainedModel):
             if not torch.isfinite(latents).all():
                 raise ValueError("latents contain NaN or infinite values")
             num_images = latents.shape[0]
+        if isinstance(num_images, numbers.Integral) and not isinstance(num_images, bool):
+            num_images = int(num_images)  # numpy integers too
         if isinstance(num_images, bool) or not isinstance(num_images, int) or not 1 <= num_images <= MAX_BATCH:
             raise ValueError(f"num_images must be an integer in 1..{MAX_BATCH}, got {num_images!r}")
         if latents is None:
             latents = truncated_normal((num_images, c.latent_dim), truncation, generator)
         if class_labels is None:
-            labels = torch.randint(c.num_classes, (num_images,), generator=generator)
+            first = generator[0] if isinstance(generator, (list, tuple)) else generator
+            source = first.device if first is not None else "cpu"
+            labels = torch.randint(c.num_classes, (num_images,), generator=first, device=source)
         else:
             labels = class_ids(
                 [class_labels] if isinstance(class_labels, (int, str)) else class_labels, c.class_names, c.num_classes
@@ -222,11 +238,16 @@ class ConditionalGAN(PreTrainedModel):
         class_labels=None,
         latents=None,
         truncation: float = 1.0,
-        generator: torch.Generator | None = None,
-    ) -> torch.Tensor:
-        """Images (N, C, 28, 28) in [0, 1]. class_labels: None (random), one or N ids or class names."""
+        generator: torch.Generator | list[torch.Generator] | None = None,
+        output_type: str = "pt",
+        return_dict: bool = False,
+    ):
+        """Images (N, C, 28, 28) in [0, 1]. class_labels: None (random), one or N ids or class names; generator: one,
+        or one per image, on any device. output_type "pt" (default: the tensor), "np" or "pil"; return_dict: an
+        output with `.images` (diffusers' convention)."""
         latents, labels = self.sample_inputs(num_images, class_labels, latents, truncation, generator)
-        return (self.generator(latents, labels) + 1) / 2  # eval mode (as load_model returns it) for sampling
+        images = (self.generator(latents, labels).float() + 1) / 2  # eval mode (as load_model returns it)
+        return as_output(images, output_type, return_dict)
 
     def energy(self, images: torch.Tensor, class_labels: torch.Tensor) -> torch.Tensor:
         """C(x, y) per image (N,): reconstruction energy (EBGAN) or -D(x, y) (baseline); low = real."""

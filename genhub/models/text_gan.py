@@ -12,6 +12,7 @@ Source: Canziani, Foundations of Deep Learning, "Caption to image" slide (../sha
 
 from __future__ import annotations
 
+import numbers
 import unicodedata
 
 import torch
@@ -20,6 +21,7 @@ from tokenizers import Tokenizer, models, normalizers, pre_tokenizers
 from torch import nn
 from transformers import PretrainedConfig, PreTrainedModel, PreTrainedTokenizerFast
 
+from ..images import as_output
 from .ebgan import truncated_normal
 from .layers import ConditionalGenerator, ConvEncoder
 
@@ -105,7 +107,7 @@ class TextEncoder(nn.Module):
         self.mlp = nn.Sequential(nn.Linear(config.word_dim, 128), nn.ReLU(), nn.Linear(128, config.text_embed_dim))
 
     def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
-        mask = attention_mask.unsqueeze(-1).float()  # (N, L, 1)
+        mask = attention_mask.unsqueeze(-1).to(self.words.weight.dtype)  # (N, L, 1), in the model's dtype
         mean = (self.words(input_ids) * mask).sum(1) / mask.sum(1).clamp_min(1)  # (N, word_dim)
         return F.normalize(self.mlp(mean), dim=1)
 
@@ -194,9 +196,17 @@ class TextGAN(PreTrainedModel):
         latents: torch.Tensor | None = None,
         truncation: float = 1.0,
         text_embeddings: torch.Tensor | None = None,
+        output_type: str = "pt",
+        return_dict: bool = False,
+        num_images_per_prompt: int | None = None,
     ):
         """Images (len(captions) * num_images_per_caption, C, 28, 28) in [0, 1], caption-major order.
-        `text_embeddings` (N, text_embed_dim) may replace captions (e.g. to interpolate between two)."""
+        `text_embeddings` (N, text_embed_dim) may replace captions (e.g. to interpolate between two).
+        diffusers' names work too: num_images_per_prompt, output_type ("pt", "np", "pil"), return_dict (`.images`)."""
+        if num_images_per_prompt is not None:
+            num_images_per_caption = num_images_per_prompt
+        if isinstance(num_images_per_caption, numbers.Integral) and not isinstance(num_images_per_caption, bool):
+            num_images_per_caption = int(num_images_per_caption)
         if text_embeddings is None:
             captions = [captions] if isinstance(captions, str) else list(captions)
             if not captions:
@@ -212,7 +222,8 @@ class TextGAN(PreTrainedModel):
         if len(text) > MAX_IMAGES:
             raise ValueError(f"at most {MAX_IMAGES} images per call, asked for {len(text)}")
         if latents is None:
-            latents = truncated_normal((len(text), self.config.latent_dim), truncation, generator)
+            latents = truncated_normal((len(text), self.config.latent_dim), truncation, generator, self.device)
         elif latents.shape != (len(text), self.config.latent_dim) or not torch.isfinite(latents).all():
             raise ValueError(f"latents must be finite, of shape ({len(text)}, {self.config.latent_dim})")
-        return self(latents.to(self.device), text)
+        images = self(latents.to(self.device, self.dtype), text.to(self.dtype)).float()
+        return as_output(images, output_type, return_dict)

@@ -10,13 +10,16 @@ in nats per image (BCE reconstruction on [0, 1] pixels).
 
 from __future__ import annotations
 
+import numbers
 from dataclasses import dataclass
 
 import torch
 import torch.nn.functional as F
+from diffusers.utils.torch_utils import randn_tensor
 from transformers import PretrainedConfig, PreTrainedModel
 from transformers.utils import ModelOutput
 
+from ..images import as_output
 from .layers import ConvDecoder, ConvEncoder
 
 
@@ -53,6 +56,9 @@ class VAEConfig(PretrainedConfig):
         self.beta = float(beta)
         self.reconstruction_loss = reconstruction_loss
         self.class_names = class_names
+        if class_names:  # the Hub's label vocabulary, from the class names (not transformers' 2-label default)
+            kwargs["id2label"] = dict(enumerate(class_names))
+            kwargs["label2id"] = {name: i for i, name in enumerate(class_names)}
         super().__init__(**kwargs)
 
 
@@ -99,17 +105,28 @@ class VAE(PreTrainedModel):
         logits = self.decode_logits(latents)
         return torch.sigmoid(logits) if self.config.reconstruction_loss == "bce" else logits.clamp(0, 1)
 
+    @torch.no_grad()
     def generate(
-        self, num_images: int = 16, latents: torch.Tensor | None = None, generator: torch.Generator | None = None
-    ) -> torch.Tensor:
-        """Decode z ~ N(0, I) (or the given latents) into images (N, C, 28, 28) in [0, 1]."""
+        self,
+        num_images: int = 16,
+        latents: torch.Tensor | None = None,
+        generator: torch.Generator | list[torch.Generator] | None = None,
+        output_type: str = "pt",
+        return_dict: bool = False,
+    ):
+        """Decode z ~ N(0, I) (or the given latents) into images (N, C, 28, 28) in [0, 1]. generator: one, or one per
+        image, on any device; output_type "pt" (default), "np" or "pil"; return_dict: an output with `.images`."""
         if latents is None:
-            if not 1 <= num_images <= 1024:
-                raise ValueError(f"num_images must be in 1..1024, got {num_images}")
-            latents = torch.randn(num_images, self.config.latent_dim, generator=generator, device=self.device)
+            if isinstance(num_images, numbers.Integral) and not isinstance(num_images, bool):
+                num_images = int(num_images)  # numpy integers too
+            if isinstance(num_images, bool) or not isinstance(num_images, int) or not 1 <= num_images <= 1024:
+                raise ValueError(f"num_images must be an integer in 1..1024, got {num_images!r}")
+            shape = (num_images, self.config.latent_dim)
+            latents = randn_tensor(shape, generator=generator, device=self.device, dtype=self.dtype)
         elif latents.ndim != 2 or latents.shape[1] != self.config.latent_dim:
             raise ValueError(f"latents must have shape (N, {self.config.latent_dim}), got {tuple(latents.shape)}")
-        return self.decode(latents.to(self.device, self.dtype))
+        images = self.decode(latents.to(self.device, self.dtype)).float()
+        return as_output(images, output_type, return_dict)
 
     def forward(self, images: torch.Tensor, generator: torch.Generator | None = None, sample: bool = True):
         """Reparameterised pass: loss = reconstruction + beta * KL (nats per image)."""

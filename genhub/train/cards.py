@@ -12,6 +12,7 @@ from ..images import grid, png_bytes
 from ..metrics import steerability
 from ..models import (
     CHECKPOINTS_DIR,
+    HUB_NAMESPACE,
     load_model,
 )
 from ..models.autoencoder import corrupt
@@ -242,6 +243,8 @@ def write_card(
     )
     unit = f"{recipe.epochs} steps over all edits" if recipe.family == "walks" else f"{len(history)} epochs"
     sections = {
+        "Install": f"`pip install fdl-genhub` (imports as `genhub`); on the Hub as `{HUB_NAMESPACE}/{name}`: "
+        f'`genhub.load_model("{name}")` finds it in `checkpoints/` or downloads it by that repo id.',
         "Use": "```python\nimport genhub, torch\n"
         + use.format(name=name, generator=recipe.config.get("generator_name"))
         + "\n```",
@@ -266,14 +269,30 @@ def write_card(
     if diagnostics:
         sections["Training diagnostics: the three pitfalls"] = diagnostics + "\n\n![diagnostics](diagnostics.png)"
     summary = f"{recipe.description[0].upper()}{recipe.description[1:]}, trained on Fashion-MNIST."
+    flat = flat_figures(figures)
+    base = f"{HUB_NAMESPACE}/{recipe.config['generator_name']}" if recipe.family == "walks" else None
     return make_card(
         f"genhub / {name}",
         summary,
         sections,
         pipeline_tag=kind,
         tags=[recipe.family, "fashion-mnist"],
-        metrics=["loss"] if recipe.family != "gan" else ["fid"],
+        metrics=list(dict.fromkeys(key.split(" (")[0] for key in flat)),
+        figures=flat,
+        model_name=name,
+        base_model=base,
     )
+
+
+def flat_figures(figures: dict) -> dict[str, float]:
+    """{figure: value}, nested tables flattened to "figure (row)"; what the card's eval_results list."""
+    flat = {}
+    for key, value in figures.items():
+        if isinstance(value, dict):
+            flat |= {f"{k} ({key})": v for k, v in value.items() if isinstance(v, (int, float))}
+        elif isinstance(value, (int, float)):
+            flat[key] = value
+    return flat
 
 
 def gan_summary(log: dict, steps_per_epoch: int) -> tuple[list[float], str]:

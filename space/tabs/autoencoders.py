@@ -10,6 +10,8 @@ import torch
 from genhub.operations import reconstruct
 
 from ..common import (
+    CheckedNumber,
+    CheckedSlider,
     example_picker,
     get_model,
     handler,
@@ -79,8 +81,8 @@ def create_tab():
                 example = example_picker("test image", 0)
                 image = image_input("or your own image (upload, or draw dark on light)")
                 noise = gr.Radio(NOISE_TYPES, value="gaussian", label="noise p(x̃ | x)")
-                level = gr.Slider(0, 1, value=0.5, step=0.05, label="noise level (std or fraction of pixels)")
-                seed = gr.Number(0, precision=0, label="seed (−1 = random)")
+                level = CheckedSlider(0, 1, value=0.5, step=0.05, label="noise level (std or fraction of pixels)")
+                seed = CheckedNumber(0, precision=0, label="seed (−1 = random)")
                 run = gr.Button("Reconstruct", variant="primary")
             with gr.Column():
                 with gr.Row():

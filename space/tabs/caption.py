@@ -9,7 +9,7 @@ import torch
 
 from genhub.operations import caption_walk
 
-from ..common import get_model, handler, models_of, number, recipe, resolve_seed, show
+from ..common import CheckedNumber, CheckedSlider, get_model, handler, models_of, number, recipe, resolve_seed, show
 
 TEXT_GANS = models_of("genhub_text_gan")
 EXAMPLES = [
@@ -87,8 +87,8 @@ def create_tab():
         model = gr.Dropdown(TEXT_GANS, value=TEXT_GANS[0] if TEXT_GANS else None, label="model")
         with gr.Row():
             caption = gr.Textbox("a red dress", label="caption", max_lines=1)
-            num = gr.Slider(1, 32, value=8, step=1, label="number of images")
-            seed = gr.Number(0, precision=0, label="seed (−1 = random)")
+            num = CheckedSlider(1, 32, value=8, step=1, label="number of images")
+            seed = CheckedNumber(0, precision=0, label="seed (−1 = random)")
         gr.Examples(EXAMPLES, [caption])
         go = gr.Button("Generate", variant="primary")
         out, note, how = gr.Image(label="images", format="png", type="pil"), gr.Markdown(), gr.Markdown()
@@ -103,7 +103,7 @@ def create_tab():
             with gr.Row():
                 a = gr.Textbox("a red dress", label="caption A", max_lines=1)
                 b = gr.Textbox("a blue coat", label="caption B", max_lines=1)
-                steps = gr.Slider(2, 16, value=9, step=1, label="steps")
+                steps = CheckedSlider(2, 16, value=9, step=1, label="steps")
             walk_go = gr.Button("Interpolate")
             walk = gr.Image(label="from A to B (same z)", format="png", type="pil")
             grid = gr.Image(label="style vs content: columns share z, rows share the caption", format="png", type="pil")

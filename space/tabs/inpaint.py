@@ -18,6 +18,8 @@ from ..common import (
     GANS,
     LONG_JOB_WORKERS,
     LONG_JOBS,
+    CheckedNumber,
+    CheckedSlider,
     MaskInput,
     deadline_progress,
     example_picker,
@@ -135,8 +137,8 @@ def create_tab():
                 )
                 preset = gr.Radio(PRESETS, value="centre square", label="mask")
                 prior = gr.Radio(PRIORS, value="both", label="prior")
-                steps = gr.Slider(10, 1000, value=200, step=10, label="optimisation steps")
-                seed = gr.Number(0, precision=0, label="seed (−1 = random)")
+                steps = CheckedSlider(10, 1000, value=200, step=10, label="optimisation steps")
+                seed = CheckedNumber(0, precision=0, label="seed (−1 = random)")
                 go = gr.Button("Inpaint", variant="primary")
             with gr.Column():
                 out = gr.Image(label="original · masked · fills · Telea", format="png", type="pil")

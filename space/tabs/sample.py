@@ -11,6 +11,8 @@ from ..common import (
     CHECKPOINTS_DIR,
     CLASSES,
     GANS,
+    CheckedNumber,
+    CheckedSlider,
     checked_class,
     get_model,
     handler,
@@ -84,18 +86,18 @@ def create_tab():
         model = gr.Dropdown(GANS, value=GANS[0] if GANS else None, label="model")
         with gr.Row():
             class_name = gr.Dropdown(["any", *CLASSES], value="any", label="class")
-            truncation = gr.Slider(0.05, 1.0, value=1.0, step=0.05, label="truncation")
-            seed = gr.Number(0, precision=0, label="seed (−1 = random)")
-            num = gr.Slider(1, 64, value=16, step=1, label="number of images")
+            truncation = CheckedSlider(0.05, 1.0, value=1.0, step=0.05, label="truncation")
+            seed = CheckedNumber(0, precision=0, label="seed (−1 = random)")
+            num = CheckedSlider(1, 64, value=16, step=1, label="number of images")
         go = gr.Button("Sample", variant="primary")
         out = gr.Image(label="samples", format="png", type="pil")
         info, how = gr.Markdown(), gr.Markdown()
         go.click(sample_endpoint, [model, class_name, truncation, seed, num], [out, info, how], api_name="sample")
         with gr.Accordion("Interpolate between two seeds", open=False):
             with gr.Row():
-                seed_a = gr.Number(1, precision=0, label="seed A")
-                seed_b = gr.Number(2, precision=0, label="seed B")
-                steps = gr.Slider(2, 16, value=10, step=1, label="steps")
+                seed_a = CheckedNumber(1, precision=0, label="seed A")
+                seed_b = CheckedNumber(2, precision=0, label="seed B")
+                steps = CheckedSlider(2, 16, value=10, step=1, label="steps")
             walk = gr.Button("Interpolate")
             strip, how_walk = gr.Image(label="z walk from seed A to seed B", format="png", type="pil"), gr.Markdown()
             walk.click(

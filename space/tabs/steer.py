@@ -13,6 +13,7 @@ from ..common import (
     CHECKPOINTS_DIR,
     CLASSES,
     GANS,
+    CheckedNumber,
     CheckedSlider,
     checked_class,
     get_model,
@@ -154,11 +155,11 @@ def create_tab():
         with gr.Row():
             model = gr.Dropdown(GANS, value=GANS[0] if GANS else None, label="generator")
             class_name = gr.Dropdown(CLASSES, value="Sneaker" if "Sneaker" in CLASSES else None, label="class")
-            seed = gr.Number(0, precision=0, label="seed (−1 = random)")
+            seed = CheckedNumber(0, precision=0, label="seed (−1 = random)")
         with gr.Row():
             edit = gr.Radio(list(EDITS), value="shift_x", label="edit")
             alpha = CheckedSlider(**_slider("shift_x"))
-            frames = gr.Slider(2, 15, value=9, step=1, label="frames")
+            frames = CheckedSlider(2, 15, value=9, step=1, label="frames")
         edit.change(edit_control, [edit], [alpha], api_visibility="private")
         go = gr.Button("Walk", variant="primary")
         walk = gr.Image(label="walk G(z + α·w)", format="png", type="pil")
@@ -180,7 +181,7 @@ def create_tab():
             model.change(scorecard, [model], [card], api_visibility="private")
         with gr.Accordion("Several edits at once", open=False):
             sliders = [
-                gr.Slider(e.low, e.high, value=e.identity, step=e.step_size, label=f"{name} ({e.unit})")
+                CheckedSlider(e.low, e.high, value=e.identity, step=e.step_size, label=f"{name} ({e.unit})")
                 for name, e in EDITS.items()
             ]
             both = gr.Button("Steer")
@@ -198,8 +199,8 @@ def create_tab():
                 "Each row walks one of them from −6 to +6; the table says what it does, measured."
             )
             with gr.Row():
-                k = gr.Slider(1, 10, value=6, step=1, label="directions")
-                k_frames = gr.Slider(3, 15, value=9, step=1, label="frames")
+                k = CheckedSlider(1, 10, value=6, step=1, label="directions")
+                k_frames = CheckedSlider(3, 15, value=9, step=1, label="frames")
             find = gr.Button("Find directions")
             strips, table = gr.Image(label="one row per direction", format="png", type="pil"), gr.Markdown()
             find.click(

@@ -19,6 +19,7 @@ from ..common import (
     EXAMPLES,
     LONG_JOB_WORKERS,
     LONG_JOBS,
+    CheckedSlider,
     ImageUpload,
     deadline_progress,
     get_model,
@@ -153,7 +154,7 @@ def create_tab():
                 scale = gr.Radio([2, 4], value=2, label="factor")
                 method = gr.Radio(list(METHODS), value="internal", label="method")
                 model = gr.Dropdown(SR_MODELS, value=SR_MODELS[0] if SR_MODELS else None, label="learned model")
-                steps = gr.Slider(10, 2000, value=300, step=10, label="internal training steps")
+                steps = CheckedSlider(10, 2000, value=300, step=10, label="internal training steps")
                 go = gr.Button("Super-resolve", variant="primary")
             with gr.Column():
                 compare = gr.ImageSlider(label="bicubic ↔ result", type="pil", format="png")

@@ -14,6 +14,8 @@ from genhub.models import VAE
 from genhub.operations import interpolate, latent_traversal, sample
 
 from ..common import (
+    CheckedNumber,
+    CheckedSlider,
     example_picker,
     figure_to_image,
     get_model,
@@ -135,8 +137,8 @@ def vae_interpolate_endpoint(model: str, example_a: int, example_b: int, image_a
 def _sample_tab(model):
     with gr.Tab("Sample z ~ N(0, I)"):
         with gr.Row():
-            n = gr.Slider(1, 64, value=16, step=1, label="number of images")
-            seed = gr.Number(0, precision=0, label="seed (−1 = random)")
+            n = CheckedSlider(1, 64, value=16, step=1, label="number of images")
+            seed = CheckedNumber(0, precision=0, label="seed (−1 = random)")
             go = gr.Button("Sample", variant="primary")
         out, used, how = gr.Image(label="VAE samples", format="png", type="pil"), gr.Markdown(), gr.Markdown()
         go.click(vae_sample_endpoint, [model, n, seed], [out, used, how], api_name="vae_sample")
@@ -165,11 +167,11 @@ def _traverse_tab(model):
             image_t = image_input("or your own image")
         with gr.Row():
             p, q = (
-                gr.Number(0, precision=0, label="row dimension"),
-                gr.Number(1, precision=0, label="column dimension"),
+                CheckedNumber(0, precision=0, label="row dimension"),
+                CheckedNumber(1, precision=0, label="column dimension"),
             )
-            span = gr.Slider(0.1, 6, value=3, step=0.1, label="span (±)")
-            steps = gr.Slider(2, 11, value=7, step=1, label="steps")
+            span = CheckedSlider(0.1, 6, value=3, step=0.1, label="span (±)")
+            steps = CheckedSlider(2, 11, value=7, step=1, label="steps")
         go = gr.Button("Traverse", variant="primary")
         out_t, note_t, how_t = gr.Image(label="traversal", format="png", type="pil"), gr.Markdown(), gr.Markdown()
         go.click(
@@ -185,7 +187,7 @@ def _interpolate_tab(model):
         with gr.Row():
             ea = example_picker("image A (test #)", 0)
             eb = example_picker("image B (test #)", 90)
-            steps_i = gr.Slider(2, 16, value=9, step=1, label="steps")
+            steps_i = CheckedSlider(2, 16, value=9, step=1, label="steps")
         with gr.Row():
             ia = image_input("or your own A")
             ib = image_input("or your own B")
