@@ -7,6 +7,8 @@ Also the checks every public entry point runs on user images, and grids/strips f
 from __future__ import annotations
 
 import io
+import json
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -139,3 +141,42 @@ def as_output(images: torch.Tensor, output_type: str = "pt", return_dict: bool =
     from diffusers.pipelines.pipeline_utils import ImagePipelineOutput  # noqa: PLC0415
 
     return ImagePipelineOutput(images=images)
+
+
+ASSETS = Path(__file__).resolve().parent / "assets"  # package data: shipped with the library
+
+
+def example_items() -> tuple[torch.Tensor, list[str]]:
+    """100 Fashion-MNIST test images shipped with genhub (10 per class): (100, 1, 28, 28) in [0, 1] and their
+    names ("#i test <index>: <class>"); what the Space and the reproduction recipes use as inputs."""
+    meta = json.loads((ASSETS / "fashion_mnist_test_examples.json").read_text())
+    with Image.open(ASSETS / "fashion_mnist_test_examples.png") as sheet:
+        pixels = torch.from_numpy(np.asarray(sheet, dtype=np.float32) / 255)
+    k, t = meta["per_class"], meta["tile"]
+    images = pixels.view(-1, t, k, t).permute(0, 2, 1, 3).reshape(-1, 1, t, t)  # (classes * k, 1, 28, 28)
+    names = [
+        f"#{i} test {idx}: {meta['classes'][lab]}"
+        for i, (idx, lab) in enumerate(zip(meta["test_indices"], meta["labels"]))
+    ]
+    return images.contiguous(), names
+
+
+def mask_from_strokes(paths: list[str], side: int = 28) -> torch.Tensor:
+    """An inpainting mask (1, 1, side, side), 1 = missing, from drawn stroke layers (image files whose alpha > 0
+    marks the strokes, any sizes): a cell is missing when strokes cover more than half of it in some layer."""
+    if not paths:
+        raise ValueError("no mask: draw over the image with the brush, or choose a preset mask")
+    cover = torch.zeros(side, side)
+    for path in paths:
+        alpha = (np.asarray(open_image(path).convert("RGBA"))[..., 3] > 0).astype(np.float32)
+        share = Image.fromarray(alpha, mode="F").resize((side, side), Image.BOX)  # share of each cell covered
+        cover = torch.maximum(cover, torch.from_numpy(np.array(share, dtype=np.float32)))
+    return (cover > 0.5).float()[None, None]
+
+
+def image_tensor(path: str) -> torch.Tensor:
+    """Any uploaded image at its own size and mode: (1, C, H, W) in [0, 1], C = 1 (grey), 3 (RGB) or 4 (RGBA)."""
+    pil = open_image(path)
+    mode = "RGBA" if "A" in pil.getbands() else "L" if pil.mode in ("L", "1", "I", "I;16", "F") else "RGB"
+    x = torch.from_numpy(np.asarray(pil.convert(mode), dtype=np.float32) / 255)
+    return x[None, None] if x.ndim == 2 else x.permute(2, 0, 1)[None].contiguous()

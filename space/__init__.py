@@ -10,7 +10,9 @@ from . import common
 from .tabs import autoencoders, caption, inpaint, sample, steer, super_resolution, vae
 
 TABS = (sample, steer, autoencoders, vae, inpaint, caption, super_resolution)  # in the order the page shows them
-LAUNCH = dict(max_file_size="10mb", allowed_paths=[], ssr_mode=False, state_session_capacity=200)  # for launch()
+LAUNCH = dict(  # for launch(): upload limit, no extra paths served, bounded sessions, an MCP tool server
+    max_file_size="10mb", allowed_paths=[], ssr_mode=False, state_session_capacity=200, mcp_server=True
+)
 CACHE_CLEANUP = (300, 900)  # every 5 minutes, delete gradio's cached files older than 15 minutes
 
 

@@ -23,14 +23,16 @@ import gradio as gr
 import numpy as np
 import torch
 from PIL import Image
+from transformers.utils import logging as transformers_logging
 
 import genhub
 from genhub.hub import weights_revision
-from genhub.images import MAX_UPLOAD_SIDE, UPLOAD_FORMATS, from_pil, grid, open_image, png_bytes
+from genhub.images import MAX_UPLOAD_SIDE, UPLOAD_FORMATS, example_items, from_pil, grid, open_image, png_bytes
 from genhub.models import CHECKPOINTS_DIR
 
 log = logging.getLogger("genhub.app")
-ASSETS = Path(__file__).resolve().parents[1] / "assets"
+transformers_logging.disable_progress_bar()  # no loading bars in the server log
+ASSETS = Path(__file__).resolve().parents[1] / "assets"  # the checkout's example uploads
 SPACE_URL = "http://127.0.0.1:7860/"  # where the app runs locally; on the Hub, the Space id
 SCALE = 8  # 28x28 images are shown 8x larger, nearest neighbour
 
@@ -112,20 +114,7 @@ def get_model(name: str):
     return _LOADED[name]
 
 
-def load_examples() -> tuple[torch.Tensor, list[str]]:
-    """The shipped Fashion-MNIST test examples (assets/): images (N, 1, 28, 28) and their captions."""
-    meta = json.loads((ASSETS / "fashion_mnist_test_examples.json").read_text())
-    sheet = torch.from_numpy(np.asarray(Image.open(ASSETS / "fashion_mnist_test_examples.png"), dtype=np.float32) / 255)
-    k, t = meta["per_class"], meta["tile"]
-    images = sheet.view(-1, t, k, t).permute(0, 2, 1, 3).reshape(-1, 1, t, t)  # (classes * k, 1, 28, 28)
-    names = [
-        f"#{i} test {idx}: {meta['classes'][lab]}"
-        for i, (idx, lab) in enumerate(zip(meta["test_indices"], meta["labels"]))
-    ]
-    return images, names
-
-
-EXAMPLES, EXAMPLE_NAMES = load_examples()
+EXAMPLES, EXAMPLE_NAMES = example_items()
 
 
 def user_message(err: BaseException) -> str:
@@ -396,6 +385,36 @@ def revision_of(model: str) -> str:
     return weights_revision(CHECKPOINTS_DIR / model)
 
 
+class Expr(str):
+    """Code shown as it is in a recipe's call (repr() gives the text itself, not a quoted string)."""
+
+    def __repr__(self) -> str:
+        return str(self)
+
+
+UPLOADED = "your_image.png"  # what a recipe calls the file the user uploaded
+UPLOADED_LAYER = "your_strokes.png"  # ... and the stroke layer drawn over it
+
+
+def upload_expr(name: str = UPLOADED) -> Expr:
+    return Expr(f"handle_file({name!r})")
+
+
+def editor_expr(name: str = UPLOADED, strokes: bool = False) -> Expr:
+    """An image-editor value for gradio_client: the uploaded image, with the drawn strokes as a layer or none."""
+    layers = f"[handle_file({UPLOADED_LAYER!r})]" if strokes else "[]"
+    return Expr(
+        f'{{"background": handle_file({name!r}), "layers": {layers}, "composite": handle_file({name!r}), "id": None}}'
+    )
+
+
+def input_code(source: str, example, name: str = "images", upload: str = UPLOADED) -> str:
+    """Python that loads what an endpoint worked on: the uploaded file, or the shipped test example."""
+    if source.startswith("your image"):
+        return f"from genhub.images import from_pil, open_image\n{name}, _ = from_pil(open_image({upload!r}))"
+    return f"from genhub.images import example_items\n{name} = example_items()[0][{int(example)}:{int(example) + 1}]"
+
+
 def fenced(code: str, language: str = "python") -> str:
     """A markdown code block whose fence is longer than any run of backticks in the code (user text included)."""
     longest = max((len(run) for run in re.findall(r"`+", code)), default=0)
@@ -408,5 +427,6 @@ def recipe(api_name: str, model: str, params: dict, python: str) -> str:
     User text appears only inside code blocks (shown as text, never as markup)."""
     args = ", ".join(f"{k}={v!r}" for k, v in params.items())
     used = f"model `{model}` (weights sha256 `{revision_of(model)}`)" if model else "no model"
-    call = f"from gradio_client import Client\nClient({SPACE_URL!r}).predict({args}, api_name={api_name!r})"
+    imports = "Client, handle_file" if "handle_file(" in args else "Client"
+    call = f"from gradio_client import {imports}\nClient({SPACE_URL!r}).predict({args}, api_name={api_name!r})"
     return f"**Reproduce** — {used}\n\n{fenced(call)}\n{fenced(python)}"

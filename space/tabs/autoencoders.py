@@ -12,10 +12,12 @@ from genhub.operations import reconstruct
 from ..common import (
     CheckedNumber,
     CheckedSlider,
+    editor_expr,
     example_picker,
     get_model,
     handler,
     image_input,
+    input_code,
     models_of,
     number,
     recipe,
@@ -42,6 +44,16 @@ light background is inverted to match the data)."""
 
 @handler
 def reconstruct_endpoint(model: str, example: int, image, noise_type: str, noise_level: float, seed: int):
+    """Encode and decode one image with an autoencoder: input, corrupted input and reconstruction, with the error.
+
+    Args:
+        model: an autoencoder or VAE checkpoint (fashion-ae-under, fashion-dae, ...).
+        example: index 0..99 of a shipped Fashion-MNIST test image, used when no image is given.
+        image: your own image (an image-editor value), or null.
+        noise_type: corruption before encoding: none, gaussian, masking or salt_and_pepper.
+        noise_level: strength of the corruption, 0..1.
+        seed: seed of the corruption (-1: random, the seed used is returned).
+    """
     net = get_model(model)
     if noise_type not in NOISE_TYPES:
         raise ValueError(f"noise_type must be one of {NOISE_TYPES}, got {noise_type!r}")
@@ -54,9 +66,18 @@ def reconstruct_endpoint(model: str, example: int, image, noise_type: str, noise
         f"Input: {html.escape(source)}. Reconstruction error vs the clean input: **{out['loss'][0]:.1f}** "
         f"({kind}, nats/image), PSNR **{out['psnr'][0]:.2f} dB**. Seed used: **{used_seed}**."
     )
-    params = dict(model=model, example=example, noise_type=noise_type, noise_level=level, seed=used_seed)
+    uploaded = source.startswith("your image")
+    params = dict(
+        model=model,
+        example=int(example),
+        image=editor_expr() if uploaded else None,
+        noise_type=noise_type,
+        noise_level=level,
+        seed=used_seed,
+    )
     code = (
-        f"import genhub, torch\nfrom genhub.operations import reconstruct\nm = genhub.load_model({model!r})\n"
+        f"import genhub, torch\n{input_code(source, example)}\nfrom genhub.operations import reconstruct\n"
+        f"m = genhub.load_model({model!r})\n"
         f"out = reconstruct(m, images, {noise_type!r}, {level}, torch.Generator().manual_seed({used_seed}))"
     )
     return (

@@ -48,6 +48,14 @@ white; items: the 10 Fashion-MNIST classes. Press Enter to generate."""
 
 @handler
 def caption_endpoint(model: str, caption: str, num_images: int, seed: int):
+    """Generate Fashion-MNIST-style items from a caption (text-conditioned GAN, GAN-INT-CLS).
+
+    Args:
+        model: the caption model (fashion-text-gan).
+        caption: a short caption such as "a red dress" (at most 200 characters; unknown words are listed).
+        num_images: how many images, 1..32.
+        seed: seed of z (-1: random, the seed used is returned).
+    """
     net = model_or_error(model)
     n, used_seed = number("num_images", num_images, 1, 32, integer=True), resolve_seed(seed)
     images = net.generate([caption], num_images_per_caption=n, generator=torch.Generator().manual_seed(used_seed))
@@ -62,7 +70,15 @@ def caption_endpoint(model: str, caption: str, num_images: int, seed: int):
 
 @handler
 def caption_walk_endpoint(model: str, caption_a: str, caption_b: str, steps: int, seed: int):
-    """Interpolate between two captions (one z, GAN-INT), and the same six z under each caption (style vs content)."""
+    """Interpolate between two captions with one z (GAN-INT), and the same six z under each caption.
+
+    Args:
+        model: the caption model (fashion-text-gan).
+        caption_a: the first caption.
+        caption_b: the second caption.
+        steps: frames of the walk, 2..16.
+        seed: seed of z (-1: random, the seed used is returned).
+    """
     net = model_or_error(model)
     steps, used_seed = number("steps", steps, 2, 16, integer=True), resolve_seed(seed)
     out = caption_walk(net, caption_a, caption_b, steps, generator=torch.Generator().manual_seed(used_seed))

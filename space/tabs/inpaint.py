@@ -5,11 +5,9 @@ from __future__ import annotations
 import html
 
 import gradio as gr
-import numpy as np
 import torch
-from PIL import Image
 
-from genhub.images import from_pil, open_image
+from genhub.images import from_pil, mask_from_strokes, open_image
 from genhub.metrics import masked_psnr
 from genhub.operations.inpainting import PRESET_MASKS, inpaint, inpaint_baseline, preset_mask
 
@@ -18,10 +16,13 @@ from ..common import (
     GANS,
     LONG_JOB_WORKERS,
     LONG_JOBS,
+    UPLOADED,
+    UPLOADED_LAYER,
     CheckedNumber,
     CheckedSlider,
     MaskInput,
     deadline_progress,
+    editor_expr,
     example_picker,
     get_model,
     handler,
@@ -38,17 +39,8 @@ GAN_PRIORS = GANS  # the GAN with the lowest measured classifier-FID first
 
 
 def drawn_mask(value) -> torch.Tensor:
-    """The union of the strokes' alpha over the editor's layers, resized to 28x28 (a cell counts as
-    missing when strokes cover more than half of it)."""
-    layers = (value or {}).get("layers") or []
-    if not layers:
-        raise ValueError("no mask: draw over the image with the brush, or choose a preset mask")
-    union = None
-    for layer in layers:
-        alpha = np.asarray(open_image(layer).convert("RGBA"))[..., 3] > 0
-        union = alpha if union is None else union | alpha
-    cover = Image.fromarray(union.astype(np.float32), mode="F").resize((28, 28), Image.BOX)  # share of each cell
-    return (torch.from_numpy(np.array(cover, dtype=np.float32)) > 0.5).float()[None, None]
+    """The editor's stroke layers as a mask (genhub.images.mask_from_strokes)."""
+    return mask_from_strokes((value or {}).get("layers") or [])
 
 
 def image_and_mask(value, preset: str, seed: int) -> tuple[torch.Tensor, torch.Tensor, str]:
@@ -77,6 +69,15 @@ inwards), with the PSNR inside the hole. Draw the missing region with the brush,
 
 @handler
 def inpaint_endpoint(editor, preset: str, prior: str, steps: int, seed: int, progress=gr.Progress()):
+    """Fill the missing pixels of an image under a VAE and/or GAN prior, beside OpenCV's Telea, with the hole's PSNR.
+
+    Args:
+        editor: an image-editor value: background = the image, layers = strokes marking the missing pixels.
+        preset: drawn (the strokes), centre square, left half or random blocks.
+        prior: VAE, GAN or both.
+        steps: latent-search steps, 10..1000.
+        seed: seed of the search (-1: random, the seed used is returned).
+    """
     if preset not in PRESETS or prior not in PRIORS:
         raise ValueError(f"mask must be one of {PRESETS} and prior one of {PRIORS}")
     steps, used_seed = number("steps", steps, 10, 1000, integer=True), resolve_seed(seed)
@@ -106,9 +107,18 @@ def inpaint_endpoint(editor, preset: str, prior: str, steps: int, seed: int, pro
         f"Input: {html.escape(note)}; {int(mask.sum())} of 784 pixels missing. Columns: {', '.join(labels)}.\n\n"
         f"| fill | PSNR in the hole |\n|---|---|\n" + "\n".join(rows)
     )
-    params = dict(preset=preset, prior=prior, steps=steps, seed=used_seed)
+    params = dict(
+        editor=editor_expr(strokes=preset == "drawn"), preset=preset, prior=prior, steps=steps, seed=used_seed
+    )
+    mask_code = (
+        f"mask = mask_from_strokes([{UPLOADED_LAYER!r}])"
+        if preset == "drawn"
+        else f"mask = preset_mask({preset!r}, 1, torch.Generator().manual_seed({used_seed}))"
+    )
     code = (
-        f"import genhub, torch\nfrom genhub.operations import inpaint\nmodel = genhub.load_model({priors[0]!r})\n"
+        f"import genhub, torch\nfrom genhub.images import from_pil, mask_from_strokes, open_image\n"
+        f"from genhub.operations import inpaint, preset_mask\nimages, _ = from_pil(open_image({UPLOADED!r}))\n"
+        f"{mask_code}\nmodel = genhub.load_model({priors[0]!r})\n"
         f"out = inpaint(model, images, mask, steps={steps}, generator=torch.Generator().manual_seed({used_seed}))"
     )
     return show(strip, ncols=len(strip), scale=6), info, recipe("/inpaint", priors[0], params, code)

@@ -40,6 +40,15 @@ G(z, y), z = truncation · N(0, 1) cut to ±2; the default model has the lowest 
 
 @handler
 def sample_endpoint(model: str, class_name: str, truncation: float, seed: int, num_images: int):
+    """Sample a class-conditional GAN: a grid of generated Fashion-MNIST items.
+
+    Args:
+        model: the generator (fashion-ebgan, fashion-dcgan).
+        class_name: a Fashion-MNIST class, or "any" for random classes.
+        truncation: z = truncation * N(0, 1) cut to +-2, in 0.05..1 (lower: more typical, less varied).
+        seed: seed of z (-1: random, the seed used is returned).
+        num_images: how many images, 1..64.
+    """
     net = get_model(model)
     label = checked_class(class_name)
     trunc = number("truncation", truncation, 0.05, 1.0)
@@ -58,6 +67,16 @@ def sample_endpoint(model: str, class_name: str, truncation: float, seed: int, n
 
 @handler
 def interpolate_seeds_endpoint(model: str, class_name: str, seed_a: int, seed_b: int, steps: int, truncation: float):
+    """Walk in a straight line between the latent codes of two seeds.
+
+    Args:
+        model: the generator (fashion-ebgan, fashion-dcgan).
+        class_name: the class of the items ("any" uses the first class).
+        seed_a: seed of the first code.
+        seed_b: seed of the second code.
+        steps: frames, 2..16.
+        truncation: in 0.05..1.
+    """
     net = get_model(model)
     label = checked_class(class_name) or CLASSES[0]
     a, b = (number(n, v, 0, 2**31 - 1, integer=True) for n, v in (("seed_a", seed_a), ("seed_b", seed_b)))
@@ -73,6 +92,12 @@ def interpolate_seeds_endpoint(model: str, class_name: str, seed_a: int, seed_b:
 
 @handler
 def diagnostics_endpoint(model: str):
+    """The GAN's training diagnostics (losses, generator gradient norm, class histogram, loss oscillation) and its
+    measured test figures.
+
+    Args:
+        model: the generator (fashion-ebgan, fashion-dcgan).
+    """
     get_model(model)  # checks the name
     figures = test_figures(model)
     rows = "\n".join(f"| {k} | {v:.4g} |" for k, v in figures.items())

@@ -105,7 +105,19 @@ def steer_combined_endpoint(
     rotate_2d: float,
     rotate_3d: float,
 ):
-    """Apply several edits at once: G(z + sum_e a_e w_e). Each alpha in its edit's range; the identity leaves it."""
+    """Apply several learned walks at once: G(z + sum_e a_e w_e), before and after.
+
+    Args:
+        model: the generator with walks (fashion-ebgan, fashion-dcgan).
+        class_name: the item's class.
+        seed: seed of the item's code (-1: random).
+        zoom: scale factor 0.5..2 (1 = unchanged).
+        shift_x: pixels -8..8 (0 = unchanged).
+        shift_y: pixels -8..8.
+        brightness: -0.5..0.5.
+        rotate_2d: degrees -45..45.
+        rotate_3d: degrees -60..60.
+    """
     values = dict(
         zoom=zoom, shift_x=shift_x, shift_y=shift_y, brightness=brightness, rotate_2d=rotate_2d, rotate_3d=rotate_3d
     )
@@ -125,8 +137,16 @@ def steer_combined_endpoint(
 
 @handler
 def steer_discovered_endpoint(model: str, class_name: str, seed: int, num_directions: int, frames: int):
-    """Directions the generator found by itself (SeFa: eigenvectors of the first layer), one strip each, labelled
-    by the edit measure they change most and their |cosine| to the learned walks."""
+    """Directions the generator found by itself (SeFa: eigenvectors of its first layer), one strip each,
+    labelled by the edit measure they change most and their |cosine| to the learned walks.
+
+    Args:
+        model: the generator with walks (fashion-ebgan, fashion-dcgan).
+        class_name: the item's class.
+        seed: seed of the item's code (-1: random).
+        num_directions: how many directions, 1..10.
+        frames: frames per strip, 3..15.
+    """
     k = number("num_directions", num_directions, 1, 10, integer=True)
     frames = number("frames", frames, 3, 15, integer=True)
     net, label, used_seed = start(model, class_name, seed)

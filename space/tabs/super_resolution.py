@@ -5,11 +5,10 @@ from __future__ import annotations
 import html
 
 import gradio as gr
-import numpy as np
 import torch
 from PIL import Image
 
-from genhub.images import EXAMPLE_PHOTOS, example_photo, open_image
+from genhub.images import EXAMPLE_PHOTOS, example_photo, image_tensor
 from genhub.metrics import psnr, ssim
 from genhub.models.super_resolution import bicubic
 from genhub.operations.super_resolution import MAX_INPUT_SIDE, METHODS, super_resolve
@@ -19,6 +18,7 @@ from ..common import (
     EXAMPLES,
     LONG_JOB_WORKERS,
     LONG_JOBS,
+    UPLOADED,
     CheckedSlider,
     ImageUpload,
     deadline_progress,
@@ -28,6 +28,7 @@ from ..common import (
     models_of,
     number,
     recipe,
+    upload_expr,
 )
 
 PHOTOS = EXAMPLE_PHOTOS
@@ -50,11 +51,7 @@ def load_example(choice: str) -> torch.Tensor:
 
 
 def upload_tensor(path: str) -> torch.Tensor:
-    pil = open_image(path)
-    mode = "RGBA" if "A" in pil.getbands() else "L" if pil.mode in ("L", "1", "I", "I;16", "F") else "RGB"
-    array = np.asarray(pil.convert(mode), dtype=np.float32) / 255
-    x = torch.from_numpy(array)
-    return x[None, None] if x.ndim == 2 else x.permute(2, 0, 1)[None]
+    return image_tensor(path)
 
 
 def to_image(x: torch.Tensor, scale: int = 1) -> Image.Image:
@@ -67,6 +64,17 @@ def to_image(x: torch.Tensor, scale: int = 1) -> Image.Image:
 def super_resolve_endpoint(
     image, example: str, scale: int, method: str, model: str, steps: int, progress=gr.Progress()
 ):
+    """Upscale an image x2 or x4: internal (ZSSR-style, learns from the image itself), learned (Fashion-MNIST) or
+    bicubic; examples are downscaled first so PSNR/SSIM can be measured.
+
+    Args:
+        image: your image file, or null to use the example.
+        example: "photo: <camera|astronaut|coffee|chelsea|rocket|moon>" or "fashion: <test image>".
+        scale: 2 or 4.
+        method: internal, learned or bicubic.
+        model: the learned model (its factor must match scale).
+        steps: internal training steps, 10..2000 (steps x output pixels is capped).
+    """
     scale = number("scale", scale, 2, 4, integer=True)
     if scale not in (2, 4) or method not in METHODS:
         raise ValueError(f"scale must be 2 or 4 and method one of {', '.join(METHODS)}")
@@ -108,18 +116,22 @@ def super_resolve_endpoint(
         info += "\n\n| | PSNR (dB) | SSIM |\n|---|---|---|\n" + "\n".join(
             f"| {name} | {psnr(x, truth).item():.2f} | {ssim(x, truth).item():.4f} |" for name, x in rows
         )
-    upload = "handle_file('<your image file>')"
-    params = dict(image=None, example=example, scale=scale, method=method, model=model, steps=steps)
-    if image:
-        params = dict(image=upload, example=example, scale=scale, method=method, model=model, steps=steps)
-    load = (
-        "from genhub.images import open_image\nimport torch, numpy\n# low = your image as (1, C, H, W) in [0, 1]"
-        if image
-        else f"from genhub.images import example_photo\nfrom genhub.models.super_resolution import bicubic\n"
-        f"truth = example_photo({example[7:]!r}, 256)\nlow = bicubic(truth, (256 // {scale}, 256 // {scale}))"
-        if example.startswith("photo: ")
-        else "# low: the example, downscaled by the factor (see the Space)"
+    params = dict(
+        image=upload_expr() if image else None, example=example, scale=scale, method=method, model=model, steps=steps
     )
+    if image:
+        load = f"from genhub.images import image_tensor\nlow = image_tensor({UPLOADED!r})"
+    elif example.startswith("photo: "):
+        load = f"from genhub.images import example_photo\ntruth = example_photo({example[7:]!r}, 256)"
+    else:
+        index = EXAMPLE_NAMES.index(example[9:])
+        load = f"from genhub.images import example_items\ntruth = example_items()[0][{index}:{index + 1}]"
+    if not image:
+        load += (
+            "\nfrom genhub.models.super_resolution import bicubic\n"
+            f"truth = truth[:, :, : truth.shape[2] // {scale} * {scale}, : truth.shape[3] // {scale} * {scale}]\n"
+            f"low = bicubic(truth, (truth.shape[2] // {scale}, truth.shape[3] // {scale}))"
+        )
     model_arg = f", model=genhub.load_model({model!r})" if method == "learned" else ""
     code = (
         f"import genhub\nfrom genhub.operations import super_resolve\n{load}\n"

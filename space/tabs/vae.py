@@ -16,12 +16,14 @@ from genhub.operations import interpolate, latent_traversal, sample
 from ..common import (
     CheckedNumber,
     CheckedSlider,
+    editor_expr,
     example_picker,
     figure_to_image,
     get_model,
     handler,
     image_file,
     image_input,
+    input_code,
     models_of,
     number,
     recipe,
@@ -49,6 +51,13 @@ Loss (lecture): ℓ(x, x̂) + β/2 Σᵢ (Vᵢ − log Vᵢ − 1 + Eᵢ²)."""
 
 @handler
 def vae_sample_endpoint(model: str, num_images: int, seed: int):
+    """Decode z ~ N(0, I) with a VAE: a grid of samples.
+
+    Args:
+        model: a VAE checkpoint (fashion-vae, fashion-beta-vae).
+        num_images: how many, 1..64.
+        seed: seed of z (-1: random, the seed used is returned).
+    """
     net = get_model(model)
     if not isinstance(net, VAE):
         raise ValueError(f"{model} is not a VAE")
@@ -76,6 +85,13 @@ def moments_plot(mean: torch.Tensor, logvar: torch.Tensor) -> Image.Image:
 
 @handler
 def vae_encode_endpoint(model: str, example: int, image):
+    """Encode an image: its reconstruction Dec(E(z)) and the latent means and standard deviations (plot and table).
+
+    Args:
+        model: a VAE checkpoint.
+        example: index 0..99 of a shipped test image, used when no image is given.
+        image: your own image (an image-editor value), or null.
+    """
     net = get_model(model)
     if not isinstance(net, VAE):
         raise ValueError(f"{model} is not a VAE")
@@ -86,15 +102,27 @@ def vae_encode_endpoint(model: str, example: int, image):
     rows = "\n".join(f"| {i} | {m:+.3f} | {v:.4f} |" for i, (m, v) in enumerate(zip(mean[0], logvar[0].exp())))
     table = f"Input: {html.escape(source)}\n\n| i | E(z)_i | V(z)_i |\n|---|---|---|\n{rows}"
     code = (
-        f"import genhub\nvae = genhub.load_model({model!r})\n"
+        f"import genhub\n{input_code(source, example)}\nvae = genhub.load_model({model!r})\n"
         f"mean, logvar = vae.encode(images)  # (N, {net.config.latent_dim}) each; V(z) = logvar.exp()"
     )
-    how = recipe("/vae_encode", model, dict(model=model, example=int(example)), code)
+    image_arg = editor_expr() if source.startswith("your image") else None
+    how = recipe("/vae_encode", model, dict(model=model, example=int(example), image=image_arg), code)
     return show(x), show(x_hat), moments_plot(mean[0], logvar[0]), table + "\n\n" + how
 
 
 @handler
 def vae_traverse_endpoint(model: str, example: int, image, dim_row: int, dim_col: int, span: float, steps: int):
+    """Traverse two latent dimensions around E(z) of an image: a grid of decodings.
+
+    Args:
+        model: a VAE checkpoint.
+        example: index 0..99 of a shipped test image, used when no image is given.
+        image: your own image (an image-editor value), or null.
+        dim_row: the latent dimension along the rows.
+        dim_col: the latent dimension along the columns.
+        span: offsets from -span to +span, 0.1..6.
+        steps: steps per axis, 2..11.
+    """
     net = get_model(model)
     if not isinstance(net, VAE):
         raise ValueError(f"{model} is not a VAE")
@@ -103,9 +131,11 @@ def vae_traverse_endpoint(model: str, example: int, image, dim_row: int, dim_col
     span, steps = number("span", span, 0.1, 6), number("steps", steps, 2, 11, True)
     x, source = user_image(image, example)
     images = latent_traversal(net, x, (p, q), span, steps)
-    params = dict(model=model, example=example, dim_row=p, dim_col=q, span=span, steps=steps)
+    image_arg = editor_expr() if source.startswith("your image") else None
+    params = dict(model=model, example=int(example), image=image_arg, dim_row=p, dim_col=q, span=span, steps=steps)
     code = (
-        f"import genhub\nfrom genhub.operations import latent_traversal\nvae = genhub.load_model({model!r})\n"
+        f"import genhub\n{input_code(source, example)}\nfrom genhub.operations import latent_traversal\n"
+        f"vae = genhub.load_model({model!r})\n"
         f"grid = latent_traversal(vae, images, dims=({p}, {q}), span={span}, steps={steps})"
     )
     note = f"Around E(z) of {html.escape(source)}: rows move z_{p}, columns z_{q}, from −{span} to +{span}."
@@ -114,15 +144,32 @@ def vae_traverse_endpoint(model: str, example: int, image, dim_row: int, dim_col
 
 @handler
 def vae_interpolate_endpoint(model: str, example_a: int, example_b: int, image_a, image_b, steps: int):
+    """Interpolate between two images in latent space, beside the cross-fade of their pixels.
+
+    Args:
+        model: a VAE checkpoint.
+        example_a: index of the first test image (used when image_a is null).
+        example_b: index of the second test image (used when image_b is null).
+        image_a: your first image, or null.
+        image_b: your second image, or null.
+        steps: frames, 2..16.
+    """
     net = get_model(model)
     if not isinstance(net, VAE):
         raise ValueError(f"{model} is not a VAE")
     steps = number("steps", steps, 2, 16, integer=True)
     (xa, src_a), (xb, src_b) = user_image(image_a, example_a), user_image(image_b, example_b)
     out = interpolate(net, xa, xb, steps)
-    params = dict(model=model, example_a=example_a, example_b=example_b, steps=steps)
+    arg_a = editor_expr("your_image_a.png") if src_a.startswith("your image") else None
+    arg_b = editor_expr("your_image_b.png") if src_b.startswith("your image") else None
+    params = dict(
+        model=model, example_a=int(example_a), example_b=int(example_b), image_a=arg_a, image_b=arg_b, steps=steps
+    )
+    load_a = input_code(src_a, example_a, "image_a", "your_image_a.png")
+    load_b = input_code(src_b, example_b, "image_b", "your_image_b.png")
     code = (
-        f"import genhub\nfrom genhub.operations import interpolate\nvae = genhub.load_model({model!r})\n"
+        f"import genhub\n{load_a}\n{load_b}\nfrom genhub.operations import interpolate\n"
+        f"vae = genhub.load_model({model!r})\n"
         f"out = interpolate(vae, image_a, image_b, steps={steps})  # out.images (latent walk), out.pixel"
     )
     note = f"From {html.escape(src_a)} to {html.escape(src_b)}."

@@ -360,3 +360,13 @@ def test_captions(client):
 def test_bad_captions_are_clear_errors(client, caption, message):
     with pytest.raises(AppError, match=message):
         client.predict(model="fashion-text-gan", caption=caption, num_images=1, seed=1, api_name="/caption")
+
+
+def test_every_endpoint_is_a_documented_mcp_tool(served):
+    tools = httpx.get(f"{served[1]}gradio_api/mcp/schema", timeout=30).json()
+    by_name = {tool["name"]: tool for tool in tools}
+    assert len(by_name) >= 15
+    for name, tool in by_name.items():
+        assert len(tool["description"]) > 30, name  # a docstring, shown on the API page and to MCP clients
+        described = [p for p in tool["inputSchema"]["properties"].values() if p.get("description")]
+        assert described, name
