@@ -7,9 +7,18 @@ import gradio as gr
 from transformers.utils import logging as transformers_logging
 
 from . import common
-from .tabs import autoencoders, caption, inpaint, sample, steer, super_resolution, vae
+from .tabs import autoencoders, caption, inpaint, playground, sample, steer, super_resolution, vae
 
-TABS = (sample, steer, autoencoders, vae, inpaint, caption, super_resolution)  # in the order the page shows them
+TABS = (
+    sample,
+    steer,
+    autoencoders,
+    vae,
+    inpaint,
+    caption,
+    super_resolution,
+    playground,
+)  # in the order the page shows them
 LAUNCH = dict(  # for launch(): upload limit, no extra paths served, bounded sessions, an MCP tool server
     max_file_size="10mb", allowed_paths=[], ssr_mode=False, state_session_capacity=200, mcp_server=True
 )

@@ -123,22 +123,36 @@ def user_message(err: BaseException) -> str:
     return html.escape(text)
 
 
+def _refusal(fn, err: Exception) -> gr.Error:
+    if isinstance(err, gr.Error):
+        return err
+    if isinstance(err, (ValueError, TypeError, OSError)):
+        log.info("refused %s: %s", fn.__name__, str(err)[:200])
+        return gr.Error(user_message(err))
+    log.exception("internal error in %s", fn.__name__)
+    return gr.Error(f"internal error ({type(err).__name__}); the request was not completed")
+
+
 def handler(fn):
     """Turn bad input into a gr.Error with the (escaped) reason; never show a stack trace. One log line per user
-    error; a traceback only for the app's own faults."""
+    error; a traceback only for the app's own faults. Works for streaming (generator) endpoints too."""
+    if inspect.isgeneratorfunction(fn):
+
+        @functools.wraps(fn)
+        def streamed(*args, **kwargs):
+            try:
+                yield from fn(*args, **kwargs)
+            except Exception as err:  # noqa: BLE001 - turned into a message for the caller
+                raise _refusal(fn, err) from err
+
+        return streamed
 
     @functools.wraps(fn)
     def wrapped(*args, **kwargs):
         try:
             return fn(*args, **kwargs)
-        except gr.Error:
-            raise
-        except (ValueError, TypeError, OSError) as err:
-            log.info("refused %s: %s", fn.__name__, str(err)[:200])
-            raise gr.Error(user_message(err)) from err
-        except Exception as err:
-            log.exception("internal error in %s", fn.__name__)
-            raise gr.Error(f"internal error ({type(err).__name__}); the request was not completed") from err
+        except Exception as err:  # noqa: BLE001 - turned into a message for the caller
+            raise _refusal(fn, err) from err
 
     return wrapped
 

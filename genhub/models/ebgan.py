@@ -27,7 +27,7 @@ from transformers.utils import ModelOutput
 from ..images import as_output
 from .layers import ConditionalGenerator, ConvDecoder, ConvEncoder
 
-OBJECTIVES = ("energy", "nonsaturating")
+OBJECTIVES = ("energy", "nonsaturating", "minimax")  # minimax: the saturating log(1 - D(G(z))) of Goodfellow 2014
 MAX_BATCH = 1024  # largest number of images one generate() call makes
 
 
@@ -44,7 +44,7 @@ class ConditionalGANConfig(PretrainedConfig):
         generator_channels: tuple[int, int] | list[int] = (128, 64),  # generator widths at 7x7 and 14x14
         cost_channels: tuple[int, int] | list[int] = (32, 64),  # cost network widths at 14x14 and 7x7
         cost_code_dim: int = 64,  # size of Enc(x): the energy autoencoder's code, or phi(x) of the baseline
-        objective: str = "energy",  # "energy" (EBGAN, the lecture's) or "nonsaturating" (DCGAN baseline)
+        objective: str = "energy",  # "energy" (EBGAN, the lecture's), "nonsaturating" (DCGAN) or "minimax" (saturating)
         margin: float = 20.0,  # m of the hinge [m - C(G(z))]^+, in the energy's units (squared error per image)
         pull_away_weight: float = 0.0,  # weight of the pulling-away term f_PT in L_G (0 = off)
         class_names: list[str] | None = None,  # class names, index = class id
@@ -273,6 +273,8 @@ class ConditionalGAN(PreTrainedModel):
             if self.config.pull_away_weight > 0:
                 pull = pulling_away(code)
                 loss = loss + self.config.pull_away_weight * pull
+        elif self.config.objective == "minimax":
+            loss = -F.softplus(-e_fake).mean()  # log(1 - D(G(z))) = -softplus(D(G(z))): saturates when D wins
         else:
             loss = F.softplus(e_fake).mean()
         return GANLossOutput(loss=loss, energy_fake=e_fake.mean().detach(), pull_away=pull)

@@ -119,8 +119,8 @@ def test_same_seed_same_images_under_concurrent_requests(client, served):
 @pytest.mark.parametrize(
     "change, message",
     [
-        (dict(noise_level=5), "maximum"),
-        (dict(noise_level=-0.1), "minimum"),
+        (dict(noise_level=5), r"noise_level must be in \[0.0, 1.0\], got 5"),
+        (dict(noise_level=-0.1), r"noise_level must be in \[0.0, 1.0\], got -0.1"),
         (dict(example=100), r"example must be in \[0, 99\]"),
         (dict(seed=2**40), "seed must be in"),
         (dict(seed=-7), "seed must be in"),
@@ -188,9 +188,9 @@ def test_sample_and_seed_walk_and_diagnostics(client):
     "change, message",
     [
         (dict(class_name="Parka"), "not in the list of choices"),
-        (dict(truncation=0), "minimum"),
-        (dict(num_images=0), "minimum"),
-        (dict(num_images=65), "maximum"),
+        (dict(truncation=0), r"truncation must be in \[0.05, 1.0\]"),
+        (dict(num_images=0), r"num_images must be in \[1, 64\]"),
+        (dict(num_images=65), r"num_images must be in \[1, 64\], got 65"),
     ],
 )
 def test_sample_bad_values(client, change, message):

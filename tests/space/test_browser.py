@@ -73,3 +73,22 @@ def test_each_tab_shows_its_images(page, tab, sub, button, label):
     page.get_by_role("button", name=button, exact=True).click()
     assert output_image(page, label).evaluate("img => img.naturalWidth") > 100
     page.screenshot(path=str(SHOTS / f"{tab}-{sub or button}.png".replace(" ", "_").replace(":", "")), full_page=True)
+
+
+@pytest.mark.slow
+def test_the_playground_trains_updates_and_stops(page):
+    page.get_by_role("tab", name="Playground", exact=True).click()
+    page.get_by_label("vae").check()  # the quickest family
+    page.get_by_role("button", name="Train", exact=True).click()
+    output_image(page, "samples on fixed latents")
+    figures = page.locator("text=/step \\d+ of/").first
+    figures.wait_for(timeout=60_000)
+    first = figures.inner_text()
+    page.wait_for_function(f"() => !document.body.innerText.includes({first!r})", timeout=30_000)  # it updates
+    page.screenshot(path=str(SHOTS / "Playground-Train.png"), full_page=True)
+    page.get_by_role("button", name="Stop", exact=True).click()
+    page.wait_for_timeout(1500)
+    stopped = page.locator("text=/step \\d+ of/").first.inner_text()
+    page.wait_for_timeout(2000)
+    assert page.locator("text=/step \\d+ of/").first.inner_text() == stopped  # no update after Stop
+    page.screenshot(path=str(SHOTS / "Playground-Stop.png"), full_page=True)
