@@ -370,3 +370,62 @@ def test_every_endpoint_is_a_documented_mcp_tool(served):
         assert len(tool["description"]) > 30, name  # a docstring, shown on the API page and to MCP clients
         described = [p for p in tool["inputSchema"]["properties"].values() if p.get("description")]
         assert described, name
+
+
+def test_the_playground_streams_and_returns_a_checkpoint(client, tmp_path):
+    import zipfile
+
+    import genhub
+
+    job = client.submit(
+        family="vae",
+        margin=20,
+        beta=1.0,
+        lr_generator=1e-3,
+        lr_cost=2e-4,
+        cost_steps=1,
+        batch_size=32,
+        latent_dim=8,
+        classes=["Trouser", "Bag"],
+        max_steps=40,
+        seed=0,
+        api_name="/playground",
+    )
+    samples, plot, figures, model_file = job.result()
+    assert len(job.outputs()) >= 2  # updates while it trained
+    assert "step **40** of 40" in figures and "ended: steps" in figures
+    assert pixels(samples).shape[1] > 8 * 28 and pixels(plot).ndim == 3
+    with zipfile.ZipFile(model_file) as archive:
+        archive.extractall(tmp_path)
+    model = genhub.load_model(tmp_path / "genhub-playground")
+    assert model.config.latent_dim == 8 and model.generate(2).shape == (2, 1, 28, 28)
+    with pytest.raises(AppError, match="classes must be"):
+        client.predict(
+            family="vae",
+            margin=20,
+            beta=1.0,
+            lr_generator=1e-3,
+            lr_cost=2e-4,
+            cost_steps=1,
+            batch_size=32,
+            latent_dim=8,
+            classes=[],
+            max_steps=40,
+            seed=0,
+            api_name="/playground",
+        )
+    with pytest.raises(AppError, match="lr_generator must be"):
+        client.predict(
+            family="vae",
+            margin=20,
+            beta=1.0,
+            lr_generator=5.0,
+            lr_cost=2e-4,
+            cost_steps=1,
+            batch_size=32,
+            latent_dim=8,
+            classes=["Bag"],
+            max_steps=40,
+            seed=0,
+            api_name="/playground",
+        )

@@ -78,7 +78,7 @@ def test_each_tab_shows_its_images(page, tab, sub, button, label):
 @pytest.mark.slow
 def test_the_playground_trains_updates_and_stops(page):
     page.get_by_role("tab", name="Playground", exact=True).click()
-    page.get_by_label("vae").check()  # the quickest family
+    page.get_by_role("radio", name="vae", exact=True).check()  # the quickest family
     page.get_by_role("button", name="Train", exact=True).click()
     output_image(page, "samples on fixed latents")
     figures = page.locator("text=/step \\d+ of/").first

@@ -78,7 +78,7 @@ def budget(name: str, steps: int) -> LiveSettings:
 
 @pytest.mark.slow
 def test_each_preset_shows_its_signature(classifier):
-    healthy = run(budget("healthy", 400), classifier)[-1]
+    healthy = run(budget("healthy", 500), classifier)[-1]
     vanishing = run(budget("vanishing gradients", 60), classifier)[-1]
     collapse = run(budget("mode collapse", 300), classifier)[-1]
     unstable = run(budget("unstable convergence", 300), classifier)[-1]
