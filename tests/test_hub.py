@@ -2,12 +2,13 @@
 
 huggingface_hub reads HF_ENDPOINT when it is imported, so each step runs in a fresh interpreter."""
 
+import json
 import os
 import subprocess
 import sys
 
 import pytest
-from conftest import ROOT
+from conftest import CHECKPOINTS, ROOT
 from hub_server import start_hub_server
 
 
@@ -86,3 +87,21 @@ def test_publish_command_pushes_every_checkpoint(hub, tmp_path):
         assert files["model.safetensors"] == (folder / name / "model.safetensors").read_bytes()
         assert files["README.md"] == (folder / name / "README.md").read_bytes()
         assert "preview.png" in files and "training_log.json" in files
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in CHECKPOINTS.iterdir() if not p.name.startswith(".")))
+def test_every_card_carries_its_figures_as_eval_results(name):
+    from huggingface_hub import ModelCard
+
+    card = ModelCard.load(CHECKPOINTS / name / "README.md")
+    results = card.data.eval_results
+    assert results and all(
+        r.dataset_type == "zalando-datasets/fashion_mnist" and r.dataset_split == "test" for r in results
+    )
+    assert set(card.data.metrics) >= {r.metric_type.split(" (")[0] for r in results}
+    if name.endswith("-walks"):
+        assert card.data.base_model == f"genhub/{name[: -len('-walks')]}" and card.data.base_model_relation == "adapter"
+    config = json.loads((CHECKPOINTS / name / "config.json").read_text())
+    if config.get("class_names"):
+        assert config["id2label"] == {str(i): c for i, c in enumerate(config["class_names"])}
+    assert "pip install fdl-genhub" in card.text

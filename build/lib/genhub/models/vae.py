@@ -1,0 +1,156 @@
+"""The variational autoencoder with a beta-weighted KL term.
+
+    encoder: x -> (E(z), log V(z)) in R^{2d};  z = E(z) + sqrt(V(z)) * eps, eps ~ N(0, I)
+    decoder: z -> x_hat
+    l(x, x_hat) = l_reconstruction + beta/2 sum_i (V(z) - log V(z) - 1 + E(z)^2)_i
+Source: Canziani, Foundations of Deep Learning, "Variational auto-encoder" slides (../shared/lecture);
+Kingma & Welling 2014; Higgins et al. 2017 (beta-VAE). With beta = 1 the loss is the negative ELBO
+in nats per image (BCE reconstruction on [0, 1] pixels).
+"""
+
+from __future__ import annotations
+
+import numbers
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+from diffusers.utils.torch_utils import randn_tensor
+from transformers import PretrainedConfig, PreTrainedModel
+from transformers.utils import ModelOutput
+
+from ..images import as_output
+from .layers import ConvDecoder, ConvEncoder
+
+
+class VAEConfig(PretrainedConfig):
+    model_type = "genhub_vae"
+
+    def __init__(
+        self,
+        image_size: int = 28,  # side of the square images (the conv stack expects 28)
+        num_channels: int = 1,  # image channels
+        latent_dim: int = 16,  # d, size of z
+        hidden_channels: tuple[int, int] | list[int] = (32, 64),  # conv widths at 14x14 and 7x7
+        hidden_size: int = 256,  # width of the linear layer between the conv stack and the latent heads
+        beta: float = 1.0,  # weight of the KL term; beta > 1 is a beta-VAE
+        reconstruction_loss: str = "bce",  # "bce" (Bernoulli decoder) or "mse" (1/2 ||x - x_hat||^2)
+        class_names: list[str] | None = None,  # names of the data's classes, for display
+        **kwargs,
+    ):
+        if image_size != 28:
+            raise ValueError(f"the VAE's conv stack works on 28x28 images, got image_size={image_size}")
+        if num_channels < 1 or latent_dim < 1 or hidden_size < 1:
+            raise ValueError("num_channels, latent_dim and hidden_size must be positive integers")
+        if len(hidden_channels) != 2 or min(hidden_channels) < 1:
+            raise ValueError(f"hidden_channels must be two positive widths, got {hidden_channels}")
+        if not beta >= 0:
+            raise ValueError(f"beta must be >= 0, got {beta}")
+        if reconstruction_loss not in ("bce", "mse"):
+            raise ValueError(f"reconstruction_loss must be 'bce' or 'mse', got {reconstruction_loss!r}")
+        self.image_size = image_size
+        self.num_channels = num_channels
+        self.latent_dim = latent_dim
+        self.hidden_channels = list(hidden_channels)
+        self.hidden_size = hidden_size
+        self.beta = float(beta)
+        self.reconstruction_loss = reconstruction_loss
+        self.class_names = class_names
+        if class_names:  # the Hub's label vocabulary, from the class names (not transformers' 2-label default)
+            kwargs["id2label"] = dict(enumerate(class_names))
+            kwargs["label2id"] = {name: i for i, name in enumerate(class_names)}
+        super().__init__(**kwargs)
+
+
+@dataclass
+class VAEOutput(ModelOutput):
+    loss: torch.Tensor | None = None  # reconstruction + beta * KL, nats per image
+    reconstruction_loss: torch.Tensor | None = None  # mean over the batch of the per-image sum
+    kl: torch.Tensor | None = None  # KL(N(E, V) || N(0, I)), mean over the batch
+    reconstruction: torch.Tensor | None = None  # x_hat, (N, C, H, W) in [0, 1]
+    mean: torch.Tensor | None = None  # E(z), (N, d)
+    logvar: torch.Tensor | None = None  # log V(z), (N, d)
+    latents: torch.Tensor | None = None  # the sampled z, (N, d)
+
+
+def kl_divergence(mean: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
+    """1/2 sum_i (V - log V - 1 + E^2)_i per row: KL(N(E, V) || N(0, I)), shape (N,)."""
+    return 0.5 * (logvar.exp() - logvar - 1 + mean.pow(2)).sum(1)
+
+
+class VAE(PreTrainedModel):
+    config_class = VAEConfig
+    base_model_prefix = "vae"
+    main_input_name = "images"
+
+    def __init__(self, config: VAEConfig):
+        super().__init__(config)
+        channels = tuple(config.hidden_channels)
+        self.encoder = ConvEncoder(config.num_channels, channels, config.hidden_size)
+        self.to_moments = torch.nn.Linear(config.hidden_size, 2 * config.latent_dim)  # -> (E(z), log V(z))
+        self.decoder = ConvDecoder(config.latent_dim, channels, config.num_channels)
+        self.post_init()
+
+    def encode(self, images: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """images (N, C, 28, 28) in [0, 1] -> (mean (N, d), logvar (N, d))."""
+        moments = self.to_moments(F.leaky_relu(self.encoder(images), 0.2))  # (N, 2d)
+        mean, logvar = moments.chunk(2, dim=1)
+        return mean, logvar.clamp(-12.0, 8.0)
+
+    def decode_logits(self, latents: torch.Tensor) -> torch.Tensor:
+        return self.decoder(latents)
+
+    def decode(self, latents: torch.Tensor) -> torch.Tensor:
+        """z (N, d) -> x_hat (N, C, 28, 28) in [0, 1]."""
+        logits = self.decode_logits(latents)
+        return torch.sigmoid(logits) if self.config.reconstruction_loss == "bce" else logits.clamp(0, 1)
+
+    @torch.no_grad()
+    def generate(
+        self,
+        num_images: int = 16,
+        latents: torch.Tensor | None = None,
+        generator: torch.Generator | list[torch.Generator] | None = None,
+        output_type: str = "pt",
+        return_dict: bool = False,
+    ):
+        """Decode z ~ N(0, I) (or the given latents) into images (N, C, 28, 28) in [0, 1]. generator: one, or one per
+        image, on any device; output_type "pt" (default), "np" or "pil"; return_dict: an output with `.images`."""
+        if latents is None:
+            if isinstance(num_images, numbers.Integral) and not isinstance(num_images, bool):
+                num_images = int(num_images)  # numpy integers too
+            if isinstance(num_images, bool) or not isinstance(num_images, int) or not 1 <= num_images <= 1024:
+                raise ValueError(f"num_images must be an integer in 1..1024, got {num_images!r}")
+            shape = (num_images, self.config.latent_dim)
+            latents = randn_tensor(shape, generator=generator, device=self.device, dtype=self.dtype)
+        elif latents.ndim != 2 or latents.shape[1] != self.config.latent_dim:
+            raise ValueError(f"latents must have shape (N, {self.config.latent_dim}), got {tuple(latents.shape)}")
+        images = self.decode(latents.to(self.device, self.dtype)).float()
+        return as_output(images, output_type, return_dict)
+
+    def forward(self, images: torch.Tensor, generator: torch.Generator | None = None, sample: bool = True):
+        """Reparameterised pass: loss = reconstruction + beta * KL (nats per image)."""
+        mean, logvar = self.encode(images)
+        if sample:
+            eps = torch.randn(mean.shape, generator=generator, device=mean.device, dtype=mean.dtype)
+            latents = mean + (0.5 * logvar).exp() * eps  # z = E + sqrt(V) * eps
+        else:
+            latents = mean
+        logits = self.decode_logits(latents)
+        if self.config.reconstruction_loss == "bce":
+            per_pixel = F.binary_cross_entropy_with_logits(logits, images, reduction="none")
+            reconstruction = torch.sigmoid(logits)
+        else:
+            reconstruction = logits
+            per_pixel = 0.5 * (images - logits) ** 2
+        rec_loss = per_pixel.flatten(1).sum(1).mean()
+        kl = kl_divergence(mean, logvar).mean()
+        return VAEOutput(
+            loss=rec_loss + self.config.beta * kl,
+            reconstruction_loss=rec_loss,
+            kl=kl,
+            reconstruction=reconstruction.clamp(0, 1),
+            mean=mean,
+            logvar=logvar,
+            latents=latents,
+        )

@@ -1,0 +1,233 @@
+"""Inpainting under a generative prior (Yeh et al. 2017, "Semantic image inpainting with deep generative
+models"), with classical baselines.
+
+    find   z* = argmin_z  L_context(z) + lambda * L_prior(z)
+           L_context = || W * (G(z) - y) ||_1         W: weights on known pixels (below)
+           L_prior   = C(G(z), c)  (EBGAN energy; softplus(-D) for the baseline GAN)   or   1/2 ||z||^2 (VAE)
+    then   x = Poisson blend of G(z*) into y: the fill keeps G's gradients, the known pixels are copied back.
+W_i = 0 for unknown pixels; for a known pixel, 0.1 + the share of unknown pixels in its 7x7 window (Yeh's
+weights, which count a known pixel by how close it is to the hole, plus a floor so the whole context counts).
+Masks are (N, 1, H, W), 1 = missing (fill), 0 = known; values above 0.5 count as missing.
+The class of the hidden part is unknown: with a class-conditional GAN the search also optimises a mixture of
+class embeddings (softmax of free logits), and reports the dominant class.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from transformers.utils import ModelOutput
+
+from ..images import validate_images
+from ..models import EBGAN, VAE
+
+BASELINES = ("telea", "navier_stokes", "mean")
+MASK_THRESHOLD = 0.5  # mask values above this are missing pixels
+CONTEXT_FLOOR = 0.1  # weight of a known pixel far from the hole
+LATENT_BOUND = 3.0  # |z| is clamped to this during the search
+
+
+@dataclass
+class InpaintingOutput(ModelOutput):
+    images: torch.Tensor | None = None  # (N, C, H, W) filled, known pixels bit-identical to the input
+    raw: torch.Tensor | None = None  # G(z*) / Dec(z*), before blending
+    latents: torch.Tensor | None = None  # the best codes found (None when nothing was missing)
+    class_labels: torch.Tensor | None = None  # the GAN's chosen classes (None for a VAE)
+    loss: torch.Tensor | None = None  # the best candidates' objective, per image
+
+
+PRESET_MASKS = ("centre square", "left half", "random blocks")  # the masks the Space and the bench offer
+
+
+def preset_mask(kind: str, num_images: int = 1, generator: torch.Generator | None = None) -> torch.Tensor:
+    """(N, 1, 28, 28), 1 = missing: the centre 14x14, the left half, or 4 random 8x8 blocks per image (drawn from
+    `generator`)."""
+    if kind not in PRESET_MASKS:
+        raise ValueError(f"mask must be one of {', '.join(PRESET_MASKS)}, got {kind!r}")
+    mask = torch.zeros(num_images, 1, 28, 28)
+    if kind == "centre square":
+        mask[..., 7:21, 7:21] = 1
+    elif kind == "left half":
+        mask[..., :14] = 1
+    else:
+        for i in range(num_images):
+            for top, left in torch.randint(0, 21, (4, 2), generator=generator).tolist():
+                mask[i, :, top : top + 8, left : left + 8] = 1
+    return mask
+
+
+def binary_mask(mask: torch.Tensor, images: torch.Tensor) -> torch.Tensor:
+    """Check a mask against the images and return it as {0, 1} floats (> 0.5 = missing)."""
+    if not isinstance(mask, torch.Tensor) or mask.ndim != 4 or mask.shape[1] != 1:
+        raise ValueError("mask must be a tensor of shape (N, 1, H, W), 1 where pixels are missing")
+    if mask.shape[0] != images.shape[0] or mask.shape[2:] != images.shape[2:]:
+        raise ValueError(f"mask {tuple(mask.shape)} does not match images {tuple(images.shape)}")
+    if not torch.isfinite(mask).all():
+        raise ValueError("mask contains NaN or infinite values")
+    return (mask.float() > MASK_THRESHOLD).float()
+
+
+def context_weights(mask: torch.Tensor, window: int = 7) -> torch.Tensor:
+    """W: 0 on missing pixels; CONTEXT_FLOOR + share of missing pixels in the window on known ones."""
+    near = F.avg_pool2d(mask, window, stride=1, padding=window // 2, count_include_pad=False)
+    return (1 - mask) * (CONTEXT_FLOOR + near)
+
+
+def _prior(model, images: torch.Tensor, latents: torch.Tensor, class_logits: torch.Tensor | None) -> torch.Tensor:
+    """Per-candidate prior term: the GAN's energy (realism) or the VAE's 1/2 ||z||^2."""
+    if isinstance(model, VAE):
+        return 0.5 * latents.pow(2).sum(1)
+    energy = model.energy(images, class_logits.softmax(1))
+    return energy if model.config.objective == "energy" else F.softplus(energy)
+
+
+def _start(model, images, mask, restarts, generator):
+    """Initial candidates: latents (N * K, d) and labels, K = restarts (x classes for a GAN)."""
+    n = images.shape[0]
+    if isinstance(model, VAE):
+        known = images * (1 - mask)  # the hidden pixels are never read
+        known_mean = known.sum((2, 3), keepdim=True) / (1 - mask).sum((2, 3), keepdim=True).clamp_min(1)
+        mean = model.encode(known + mask * known_mean)[0]  # hole filled with the mean of the known pixels
+        noise = torch.randn(n, restarts, mean.shape[1], generator=generator)
+        noise[:, 0] = 0  # the first candidate starts at the encoder's mean itself
+        return (mean[:, None] + noise).reshape(n * restarts, -1), None, restarts
+    latents = torch.randn(n * restarts, model.config.latent_dim, generator=generator).clamp(-2, 2)
+    class_logits = torch.zeros(n * restarts, model.config.num_classes)  # start from the even mixture
+    return latents, class_logits, restarts
+
+
+def _decode(model, latents, class_logits):
+    return model.decode(latents) if isinstance(model, VAE) else model(latents, class_logits.softmax(1))
+
+
+def search_latents(
+    model,
+    images,
+    mask,
+    steps: int = 200,
+    restarts: int = 4,
+    prior_weight: float | None = None,
+    generator: torch.Generator | None = None,
+    progress: Callable[[int, int], None] | None = None,
+):
+    """Adam on z (and the GAN's class logits) for every candidate at once; gradients are taken w.r.t. these
+    only (the model's own weights are never touched, so concurrent requests are safe). Returns the best
+    candidate's (output, latents, class ids or None, loss)."""
+    n = images.shape[0]
+    if prior_weight is None:
+        prior_weight = 0.05 if isinstance(model, VAE) else 0.003
+    with torch.no_grad():
+        latents, class_logits, k = _start(model, images, mask, restarts, generator)
+    weights = context_weights(mask).repeat_interleave(k, 0)  # (N * K, 1, H, W)
+    targets = images.repeat_interleave(k, 0)
+
+    def objective(latents, class_logits):
+        output = _decode(model, latents, class_logits)
+        context = (weights * (output - targets).abs()).flatten(1).sum(1)
+        return output, context + prior_weight * _prior(model, output, latents, class_logits)
+
+    params = [latents.clone().requires_grad_(True)]
+    if class_logits is not None:
+        params.append(class_logits.clone().requires_grad_(True))
+    optimizer = torch.optim.Adam(params, lr=0.05)
+    for step in range(steps):
+        with torch.enable_grad():
+            _, loss = objective(*params, *([None] if class_logits is None else []))
+            grads = torch.autograd.grad(loss.sum(), params)
+        for param, grad in zip(params, grads):
+            param.grad = grad
+        optimizer.step()
+        with torch.no_grad():
+            params[0].clamp_(-LATENT_BOUND, LATENT_BOUND)
+        if progress is not None:
+            progress(step + 1, steps)
+    with torch.no_grad():
+        output, loss = objective(*params, *([None] if class_logits is None else []))
+        best = loss.view(n, k).argmin(1) + torch.arange(n) * k  # (N,) indices of the best candidates
+    chosen = None if class_logits is None else params[1][best].argmax(1)
+    return output[best], params[0][best].detach(), chosen, loss[best]
+
+
+def poisson_blend(fill: torch.Tensor, images: torch.Tensor, mask: torch.Tensor, iterations: int = 400) -> torch.Tensor:
+    """Solve lap(x) = lap(fill) inside the hole with x = images outside it (Jacobi iterations, Neumann
+    borders at the image edge); known pixels are copied from `images` exactly."""
+    kernel = torch.tensor([[0.0, 1.0, 0.0], [1.0, 0.0, 1.0], [0.0, 1.0, 0.0]]).view(1, 1, 3, 3)
+    kernel = kernel.repeat(images.shape[1], 1, 1, 1)
+    c = images.shape[1]
+
+    def neighbours(x):  # sum of the 4 neighbours, replicate padding = Neumann border
+        return F.conv2d(F.pad(x, (1, 1, 1, 1), mode="replicate"), kernel, groups=c)
+
+    guide = 4 * fill - neighbours(fill)  # -lap(fill)
+    x = torch.where(mask.bool(), fill, images)
+    for _ in range(iterations):
+        x = torch.where(mask.bool(), ((neighbours(x) + guide) / 4), images)
+    return torch.where(mask.bool(), x.clamp(0, 1), images)
+
+
+def inpaint(
+    model,
+    images: torch.Tensor,
+    mask: torch.Tensor,
+    steps: int = 200,
+    restarts: int = 4,
+    prior_weight: float | None = None,
+    blend: bool = True,
+    generator: torch.Generator | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> InpaintingOutput:
+    """Fill the masked pixels of images (N, C, H, W) in [0, 1] under a VAE or class-conditional GAN prior.
+
+    Returns "images" (known pixels bit-identical to the input), "raw" (G(z*) / Dec(z*)), "latents",
+    "class_labels" (the GAN's chosen classes, else None) and "loss" (the best candidates' objective).
+    """
+    # 1. check the request
+    if not isinstance(model, (VAE, EBGAN)):
+        raise ValueError(f"inpaint needs a VAE or a class-conditional GAN prior, got {type(model).__name__}")
+    validate_images(images, model.config.num_channels, model.config.image_size)
+    mask = binary_mask(mask, images)
+    if not (isinstance(steps, int) and 0 <= steps <= 5000) or not (isinstance(restarts, int) and 1 <= restarts <= 64):
+        raise ValueError(f"steps must be in 0..5000 and restarts in 1..64, got {steps!r}, {restarts!r}")
+    images = images.masked_fill(mask.bool(), 0.0)  # the hidden pixels are never read, whatever they hold
+    if not mask.any():  # nothing to fill
+        return InpaintingOutput(images=images.clone(), raw=images.clone(), loss=torch.zeros(len(images)))
+    # 2. search the latent space for the code that best explains the known pixels
+    raw, latents, labels, loss = search_latents(model, images, mask, steps, restarts, prior_weight, generator, progress)
+    # 3. blend the fill into the known pixels; copy the known pixels back exactly
+    filled = poisson_blend(raw, images, mask) if blend else torch.where(mask.bool(), raw, images)
+    return InpaintingOutput(
+        images=torch.where(mask.bool(), filled, images),
+        raw=raw,
+        latents=latents,
+        class_labels=labels,
+        loss=loss,
+    )
+
+
+def inpaint_baseline(images: torch.Tensor, mask: torch.Tensor, method: str = "telea", radius: int = 3) -> torch.Tensor:
+    """OpenCV's Telea or Navier-Stokes inpainting (cv2.inpaint), or a fill with the mean known value."""
+    import cv2
+
+    validate_images(images)
+    mask = binary_mask(mask, images)
+    if method not in BASELINES:
+        raise ValueError(f"method must be one of {BASELINES}, got {method!r}")
+    if method == "mean":
+        known_mean = (images * (1 - mask)).sum((2, 3), keepdim=True) / (1 - mask).sum((2, 3), keepdim=True).clamp_min(1)
+        return torch.where(mask.bool(), known_mean.expand_as(images), images)
+    flag = cv2.INPAINT_TELEA if method == "telea" else cv2.INPAINT_NS
+    out = []
+    for x, m in zip(images, mask):
+        if m.all():  # nothing known to inpaint from: the known mean is undefined, fill with 0
+            out.append(torch.zeros_like(x))
+            continue
+        x = x * (1 - m)  # the hidden pixels are never read
+        pixels = (x.permute(1, 2, 0).numpy() * 255).round().astype(np.uint8)
+        filled = cv2.inpaint(pixels, m[0].numpy().astype(np.uint8), radius, flag)
+        filled = torch.from_numpy(filled.reshape(pixels.shape)).permute(2, 0, 1).float() / 255
+        out.append(torch.where(m.bool(), filled, x))  # known pixels exactly as given
+    return torch.stack(out)

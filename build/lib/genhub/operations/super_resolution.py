@@ -1,0 +1,177 @@
+"""Super-resolution three ways: learned (a trained genhub model), internal (trained on the image itself at
+test time: ZSSR, Shocher et al. 2018, after Glasner et al. 2009, "Super-resolution from a single image"),
+and bicubic, the baseline.
+
+    internal: pairs (bicubic(downscale(p, 1/s), s), p) for crops p of the image, its flips and rotations and
+              slightly smaller copies of it; fit x_hat = up + f(up) with L1; apply to up = bicubic(image, s).
+Colour images are processed on luminance (Y of YCbCr, BT.601), chroma and alpha by bicubic.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+
+import torch
+import torch.nn.functional as F
+
+from ..images import validate_images
+from ..models.super_resolution import SCALES, SuperResolution, bicubic, residual_cnn
+
+METHODS = ("internal", "learned", "bicubic")
+MAX_INPUT_SIDE = 512  # pixels: larger inputs are refused (the internal method's time grows with the output)
+MIN_INTERNAL_SIDE = 8  # pixels: the internal method needs room for crops of the image itself
+MAX_STEPS = 2000  # most training steps of the internal method
+
+
+def rgb_to_ycbcr(rgb: torch.Tensor) -> torch.Tensor:
+    """(N, 3, H, W) RGB in [0, 1] -> YCbCr in [0, 1] (BT.601, full range)."""
+    r, g, b = rgb.unbind(1)
+    y = 0.299 * r + 0.587 * g + 0.114 * b
+    return torch.stack([y, (b - y) * 0.564 + 0.5, (r - y) * 0.713 + 0.5], dim=1)
+
+
+def ycbcr_to_rgb(ycc: torch.Tensor) -> torch.Tensor:
+    y, cb, cr = ycc[:, 0], ycc[:, 1] - 0.5, ycc[:, 2] - 0.5
+    r, b = y + cr / 0.713, y + cb / 0.564
+    g = (y - 0.299 * r - 0.114 * b) / 0.587
+    return torch.stack([r, g, b], dim=1).clamp(0, 1)
+
+
+def _dihedral(x: torch.Tensor, k: int) -> torch.Tensor:
+    """One of the 8 flips/rotations of (N, C, H, W)."""
+    x = torch.rot90(x, k % 4, dims=(2, 3))
+    return x.flip(3) if k >= 4 else x
+
+
+def _training_batch(fathers: list[torch.Tensor], scale: int, crop: int, batch: int, rng: random.Random):
+    """Crops p of random fathers (flipped/rotated) and their inputs bicubic(downscale(p, 1/s), s)."""
+    crops = []
+    for _ in range(batch):
+        father = fathers[min(rng.randrange(len(fathers)), rng.randrange(len(fathers)))]  # favour the large ones
+        top, left = rng.randrange(father.shape[2] - crop + 1), rng.randrange(father.shape[3] - crop + 1)
+        crops.append(_dihedral(father[:, :, top : top + crop, left : left + crop], rng.randrange(8)))
+    targets = torch.cat(crops)  # (batch, 1, crop, crop)
+    return bicubic(bicubic(targets, (crop // scale, crop // scale)), (crop, crop)), targets
+
+
+def internal_super_resolve(
+    channel: torch.Tensor,
+    scale: int,
+    steps: int = 400,
+    seed: int = 0,
+    progress: Callable[[int, int], None] | None = None,
+) -> torch.Tensor:
+    """Zero-shot SR of one channel (1, 1, H, W): fit a residual CNN on the image's own pairs, then apply it.
+    x4 goes in two x2 stages of steps/2 each (ZSSR's gradual SR: measured +0.7 to +0.9 dB over one x4 stage)."""
+    if scale == 4:
+        half = max(1, steps // 2)
+        first = internal_super_resolve(channel, 2, half, seed, progress and (lambda d, _: progress(d, 2 * half)))
+        return internal_super_resolve(
+            first, 2, half, seed + 1, progress and (lambda d, _: progress(half + d, 2 * half))
+        )
+    h, w = channel.shape[2:]
+    # 1. the fathers: the image and slightly smaller copies; crops a multiple of the scale that fits
+    fathers = [channel] + [
+        bicubic(channel, (round(h * f), round(w * f))) for f in (0.9, 0.8, 0.7) if min(h, w) * f >= 2 * scale
+    ]
+    crop = max(scale, min(48, min(f.shape[2] for f in fathers), min(f.shape[3] for f in fathers)) // scale * scale)
+    # 2. fit x_hat = up + f(up) with L1 (Adam, learning rate decayed tenfold over the run)
+    net = _seeded(residual_cnn(1, 32, 6), torch.Generator().manual_seed(seed))
+    optimizer = torch.optim.Adam(net.parameters(), lr=1e-3)
+    schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, max(1, steps), eta_min=1e-4)
+    rng = random.Random(seed)
+    for step in range(steps):
+        up, target = _training_batch(fathers, scale, crop, 8, rng)
+        loss = F.l1_loss(up + net(up), target)
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        optimizer.step()
+        schedule.step()
+        if progress is not None:
+            progress(step + 1, steps)
+    # 3. apply to the bicubic upscale of the whole image
+    with torch.no_grad():
+        up = bicubic(channel, (h * scale, w * scale))
+        return (up + net(up)).clamp(0, 1)
+
+
+def _seeded(net: torch.nn.Sequential, generator: torch.Generator) -> torch.nn.Sequential:
+    """Re-draw PyTorch's default conv init from `generator` (no global RNG); the last layer stays zero."""
+    convs = [m for m in net if isinstance(m, torch.nn.Conv2d)][:-1]
+    for conv in convs:
+        torch.nn.init.kaiming_uniform_(conv.weight, a=5**0.5, generator=generator)
+        bound = 1 / (conv.weight[0].numel() ** 0.5)
+        torch.nn.init.uniform_(conv.bias, -bound, bound, generator=generator)
+    return net
+
+
+def _check(images: torch.Tensor, scale: int, method: str, model, steps: int) -> None:
+    validate_images(images)
+    if images.shape[1] not in (1, 3, 4):
+        raise ValueError(f"images must have 1 (grey), 3 (RGB) or 4 (RGBA) channels, got {images.shape[1]}")
+    if scale not in SCALES:
+        raise ValueError(f"scale must be one of {SCALES}, got {scale!r}")
+    if method not in METHODS:
+        raise ValueError(f"method must be one of {METHODS}, got {method!r}")
+    if max(images.shape[2:]) > MAX_INPUT_SIDE:
+        raise ValueError(f"images are {images.shape[3]}x{images.shape[2]}; at most {MAX_INPUT_SIDE} pixels a side")
+    if method == "internal" and min(images.shape[2:]) < MIN_INTERNAL_SIDE:
+        raise ValueError(
+            f"the internal method needs at least {MIN_INTERNAL_SIDE} pixels a side, got "
+            f"{images.shape[3]}x{images.shape[2]} (use 'bicubic' or 'learned')"
+        )
+    if method == "internal" and not (isinstance(steps, int) and 1 <= steps <= MAX_STEPS):
+        raise ValueError(f"steps must be an integer in 1..{MAX_STEPS}, got {steps!r}")
+    if method == "learned":
+        if not isinstance(model, SuperResolution):
+            raise ValueError("method 'learned' needs a genhub SuperResolution model (model=...)")
+        if model.config.scale != scale:
+            raise ValueError(f"this model upscales x{model.config.scale}, not x{scale}")
+
+
+def super_resolve(
+    images: torch.Tensor,
+    scale: int = 2,
+    method: str = "internal",
+    model: SuperResolution | None = None,
+    steps: int = 400,
+    seed: int = 0,
+    progress: Callable[[int, int], None] | None = None,
+) -> torch.Tensor:
+    """Upscale (N, C, H, W) in [0, 1] (C = 1, 3 or 4) by `scale` -> (N, C, H * scale, W * scale).
+
+    method: "internal" (trains on each image for `steps` steps; seeded), "learned" (a trained model of the
+    same scale), or "bicubic". Colour: luminance by the method, chroma and alpha by bicubic.
+    """
+    # 1. check the request
+    _check(images, scale, method, model, steps)
+    n, c, h, w = images.shape
+    size = (h * scale, w * scale)
+    if method == "bicubic":
+        return bicubic(images, size)
+    # 2. split off what is upscaled by bicubic: alpha, and chroma of colour images
+    colour = images[:, :3] if c >= 3 else images
+    alpha = bicubic(images[:, 3:], size) if c == 4 else None
+    ycc = rgb_to_ycbcr(colour) if c >= 3 else colour
+    # 3. the luminance (or grey) channel by the chosen method
+    with torch.no_grad() if method == "learned" else torch.enable_grad():
+        if method == "learned":
+            luma = model(ycc[:, :1].to(model.device, model.dtype)).images.cpu()
+        else:
+            total = n * steps
+            luma = torch.cat(
+                [
+                    internal_super_resolve(
+                        ycc[i : i + 1, :1],
+                        scale,
+                        steps,
+                        seed,
+                        None if progress is None else (lambda done, _, i=i: progress(i * steps + done, total)),
+                    )
+                    for i in range(n)
+                ]
+            )
+    # 4. put the channels back together
+    out = luma if c < 3 else ycbcr_to_rgb(torch.cat([luma, bicubic(ycc[:, 1:], size)], dim=1))
+    return torch.cat([out, alpha], dim=1) if alpha is not None else out

@@ -1,0 +1,133 @@
+"""Reproduce every shipped checkpoint: `python -m genhub.train <recipe> [--epochs N] [--dry-run]`.
+
+Trains on the Fashion-MNIST train split through Hugging Face Accelerate (CPU here; a GPU, or several
+with `accelerate launch -m genhub.train <recipe>`, when present), evaluates on the test split, and
+writes the checkpoint folder (config, safetensors, model card with the measured figures) atomically.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import torch
+from accelerate import Accelerator
+from accelerate.utils import set_seed
+
+from .. import data
+from ..hub import save_checkpoint
+from ..models import (
+    CHECKPOINTS_DIR,
+    load_model,
+)
+from .cards import (
+    gan_summary,
+    preview,
+    scorecard_plot,
+    write_card,
+)
+from .families import FAMILIES, evaluate
+from .recipes import RECIPES
+
+
+def load_split(dry_run: bool = False) -> dict:
+    (train_x, train_y), (test_x, test_y) = data.load_fashion_mnist("train"), data.load_fashion_mnist("test")
+    split = {
+        "train_images": data.as_float_images(train_x),
+        "train_labels": train_y,
+        "test_images": data.as_float_images(test_x),
+        "test_labels": test_y,
+    }
+    if dry_run:
+        split = {k: v[:1000] if k.startswith("test") else v[:64] for k, v in split.items()}
+    return split
+
+
+def rewrite_card(name: str, folder: Path, reuse_figures: bool = False) -> Path:
+    """Rewrite a saved checkpoint's card and log (weights unchanged), re-evaluating on the test split
+    unless reuse_figures."""
+    recipe, model = RECIPES[name], load_model(folder)
+    log = json.loads((folder / "training_log.json").read_text())
+    split = load_split()
+    if not reuse_figures:
+        log["test_figures"] = evaluate(model, recipe, split)
+    diagnostics = gan_summary(log["steps"], log["steps_per_epoch"])[1] if "steps" in log else ""
+    card = write_card(
+        name,
+        recipe,
+        model,
+        log["test_figures"],
+        log["train_loss_per_epoch"],
+        log["train_seconds"],
+        diagnostics,
+        log.get("threads"),
+        log.get("device"),
+    )
+    keep = {
+        p.name: p.read_bytes()
+        for p in folder.iterdir()  # tokenizer files, diagnostics, ...: carried over
+        if p.is_file() and p.name not in ("README.md", "config.json", "model.safetensors")
+    }
+    extras = keep | {"training_log.json": json.dumps(log).encode(), "preview.png": preview(model, recipe, split)}
+    if recipe.family == "walks":
+        extras["scorecard.png"] = scorecard_plot(load_model(recipe.config["generator_name"]), model)
+    return save_checkpoint(model, folder, card, extras)
+
+
+def main(argv: list[str] | None = None) -> Path | None:
+    parser = argparse.ArgumentParser(prog="python -m genhub.train", description=__doc__.splitlines()[0])
+    parser.add_argument("recipe", choices=sorted(RECIPES))
+    parser.add_argument("--epochs", type=int, help="override the recipe's number of epochs")
+    parser.add_argument("--output", help="checkpoint folder (default: checkpoints/<recipe>)")
+    parser.add_argument("--dry-run", action="store_true", help="2 steps on a small batch, no checkpoint written")
+    parser.add_argument(
+        "--card-only", action="store_true", help="re-evaluate the saved checkpoint and rewrite its card"
+    )
+    parser.add_argument("--reuse-figures", action="store_true", help="with --card-only: keep the logged test figures")
+    args = parser.parse_args(argv)
+    recipe = RECIPES[args.recipe]
+    if args.card_only:
+        folder = Path(args.output) if args.output else CHECKPOINTS_DIR / args.recipe
+        return rewrite_card(args.recipe, folder, args.reuse_figures)
+    if args.epochs:
+        recipe = replace(recipe, epochs=args.epochs)
+    if args.dry_run:
+        recipe = replace(recipe, batch_size=16)
+    set_seed(recipe.seed)
+    accelerator = Accelerator()
+    split = load_split(args.dry_run)
+    max_steps = 2 if args.dry_run else None
+    start = time.time()
+    trained = FAMILIES[recipe.family].train(recipe, split, accelerator, max_steps, args.recipe)
+    model, history, extras, diagnostics = trained.model, trained.history, trained.extras, trained.diagnostics
+    seconds = time.time() - start
+    figures = evaluate(model, recipe, split, num_samples=1000 if args.dry_run else 10000)
+    accelerator.print(json.dumps({"recipe": args.recipe, "train_loss": history, "test": figures}, indent=1))
+    if args.dry_run or not accelerator.is_main_process:
+        return None
+    folder = Path(args.output) if args.output else CHECKPOINTS_DIR / args.recipe
+    log = {
+        "recipe": args.recipe,
+        "train_loss_per_epoch": history,
+        "test_figures": figures,
+        "train_seconds": seconds,
+        "threads": torch.get_num_threads(),
+    }
+    log |= trained.log
+    extras |= {"training_log.json": json.dumps(log).encode(), "preview.png": preview(model, recipe, split)}
+    save_checkpoint(
+        model,
+        folder,
+        write_card(args.recipe, recipe, model, figures, history, seconds, diagnostics, log["threads"]),
+        extras,
+    )
+    load_model(folder)  # the written checkpoint loads strictly
+    accelerator.print(f"saved {folder}")
+    return folder
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,357 @@
+"""Model cards for trained checkpoints: figures tables, previews, the GAN diagnostics plot, the cards' text."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import torch
+
+from ..hub import make_card
+from ..images import grid, png_bytes
+from ..metrics import steerability
+from ..models import (
+    CHECKPOINTS_DIR,
+    HUB_NAMESPACE,
+    load_model,
+)
+from ..models.autoencoder import corrupt
+from ..models.super_resolution import bicubic
+from ..models.walks import EDITS
+from .loop import (
+    DIAGNOSTIC_EVERY,
+)
+from .recipes import Recipe
+
+
+def diagnostics_plot(log: dict, title: str) -> bytes:
+    """The three pitfalls as a PNG: losses and energies, generator gradient norm, class histogram over
+    training, and the loss oscillation (rolling std of L_G over 100 steps)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import io
+
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    def smooth(values, window=50):
+        v = np.asarray(values, dtype=float)
+        return np.convolve(v, np.ones(window) / window, mode="valid") if len(v) > window else v
+
+    fig, axes = plt.subplots(2, 2, figsize=(11, 7), dpi=90)
+    a = axes[0, 0]
+    for key in ("cost_loss", "generator_loss", "energy_real", "energy_fake"):
+        a.plot(smooth(log[key]), label=key, lw=1)
+    a.set(title="losses and energies (moving mean of 50 steps)", xlabel="step")
+    a.legend(fontsize=8)
+    a = axes[0, 1]
+    a.semilogy(smooth(log["generator_grad_norm"], 10), lw=1, color="#c44e52")
+    a.set(title="gradient norm reaching the generator (vanishing gradients)", xlabel="step")
+    a = axes[1, 0]
+    if log["class_histogram"]:
+        hist = np.asarray(log["class_histogram"]).T
+        a.imshow(
+            hist,
+            aspect="auto",
+            cmap="viridis",
+            vmin=0,
+            vmax=max(0.3, hist.max()),
+            extent=[0, log["histogram_step"][-1] + DIAGNOSTIC_EVERY, hist.shape[0] - 0.5, -0.5],
+        )
+        a.plot(
+            log["histogram_step"],
+            np.asarray(log["conditional_accuracy"]) * 9,
+            color="white",
+            lw=1,
+            label="conditional accuracy (0..1 scaled to 0..9)",
+        )
+        a.legend(fontsize=7, loc="lower right")
+    a.set(title="class histogram of samples by the classifier (mode collapse)", xlabel="step", ylabel="class")
+    a = axes[1, 1]
+    g = np.asarray(log["generator_loss"], dtype=float)
+    if len(g) > 100:
+        rolling = np.lib.stride_tricks.sliding_window_view(g, 100).std(1)
+        a.plot(np.arange(99, len(g)), rolling, lw=1, color="#8172b2")
+    a.set(title="rolling std of L_G over 100 steps (unstable convergence)", xlabel="step")
+    fig.suptitle(title)
+    fig.tight_layout()
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png")
+    plt.close(fig)
+    return buffer.getvalue()
+
+
+def walks_table(figures: dict[str, dict]) -> str:
+    lines = [
+        "| edit @ alpha | relative_l2 | measure | target | achieved | class_accuracy |",
+        "|---|---|---|---|---|---|",
+    ]
+    for key, f in figures.items():
+        lines.append(
+            f"| {key} | {f['relative_l2']:.3f} | {f['measure']} | {f['target']:.3g} | {f['achieved']:.3g} | "
+            f"{f.get('class_accuracy', float('nan')):.3f} |"
+        )
+    return "\n".join(lines)
+
+
+def figures_table(rows: dict[str, dict[str, float]]) -> str:
+    """Markdown table: one row per model, one column per figure."""
+    columns = list(next(iter(rows.values())))
+    lines = ["| model | " + " | ".join(columns) + " |", "|---" * (len(columns) + 1) + "|"]
+    for name, figures in rows.items():
+        lines.append(f"| {name} | " + " | ".join(f"{figures[c]:.4g}" for c in columns) + " |")
+    return "\n".join(lines)
+
+
+def preview(model, recipe: Recipe, split: dict) -> bytes:
+    """A PNG for the card: input / corrupted / reconstruction rows (autoencoders), reconstructions and
+    samples (VAE), test images by predicted class (classifier), or one row of samples per class (GAN)."""
+    x = split["test_images"][:12]
+    generator = torch.Generator().manual_seed(0)
+    with torch.no_grad():
+        if recipe.family == "autoencoder":
+            x_tilde = corrupt(x, model.config.noise_type, model.config.noise_level, generator)
+            rows = torch.cat([x, x_tilde, model.decode(model.encode(x_tilde))])
+        elif recipe.family == "vae":
+            rows = torch.cat([x, model(x, sample=False).reconstruction, model.generate(24, generator=generator)])
+        elif recipe.family == "classifier":
+            images = split["test_images"][:2000]
+            predicted = model.eval().predict(images)
+            rows = torch.cat([images[predicted == c][:12] for c in range(model.config.num_classes)])
+        elif recipe.family == "text_gan":
+            captions = [
+                f"a {c} {item}" for c in ("red", "blue", "yellow", "white") for item in ("dress", "sneaker", "bag")
+            ]
+            rows = model.generate(captions, num_images_per_caption=6, generator=generator)
+            return png_bytes(grid(rows, ncols=12, scale=3))
+        elif recipe.family == "walks":
+            gan = load_model(recipe.config["generator_name"])
+            z, y = gan.sample_inputs(1, "Sneaker", None, 1.0, generator)
+            rows = torch.cat(
+                [
+                    gan.generate(latents=model(z, {edit: a}), class_labels=y)
+                    for edit in EDITS
+                    for a in EDITS[edit].alphas(9)
+                ]
+            )
+            return png_bytes(grid(rows, ncols=9, scale=3))
+        elif recipe.family == "super_resolution":
+            low = bicubic(x, (28 // model.config.scale,) * 2)
+            rows = torch.cat([bicubic(low, (28, 28)), model(low).images, x])  # bicubic / learned / original
+        else:
+            rows = model.generate(120, class_labels=torch.arange(10).repeat_interleave(12), generator=generator)
+    return png_bytes(grid(rows, ncols=12, scale=3))
+
+
+CARD_TEXT = {  # family -> (how to read the figures, how to use it, pipeline tag)
+    "autoencoder": (
+        "`loss`: the model's reconstruction loss (BCE, nats/image) on clean test images; `loss_<noise>`: "
+        "the same loss against the clean image when the input is corrupted (level 0.5); "
+        "`jacobian_frobenius_sq`: mean ||dh/dx||_F^2 (smaller = more contractive).",
+        'model = genhub.load_model("{name}")\nx_hat = model.decode(model.encode(images))  # (N, 1, 28, 28) in [0, 1]',
+        "image-to-image",
+    ),
+    "vae": (
+        "`negative_elbo` = `reconstruction` + `kl` in nats/image (beta = 1, one z sample); `objective` is what "
+        "training minimised (reconstruction + beta * KL); `active_units`: latent dims with Var E(z) > 0.01.",
+        'vae = genhub.load_model("{name}")\nimages = vae.generate(16, generator=torch.Generator().manual_seed(0))',
+        "unconditional-image-generation",
+    ),
+    "classifier": (
+        "Accuracy on the 10,000 test images; `worst_class_accuracy`: the lowest per-class accuracy.",
+        'clf = genhub.load_model("{name}")\nlabels = clf.predict(images); features = clf.features(images)',
+        "image-classification",
+    ),
+    "gan": (
+        "On 10,000 samples (1,000 per class) against the 10,000 test images, in the evaluation classifier's "
+        "128-d feature space: `fid` (classifier-FID; `fid_floor`: 10,000 train images vs test), "
+        "`conditional_accuracy` (classifier agrees with the requested class; floor: the classifier's test "
+        "accuracy), `mode_kl` (KL of the class histogram of 10,000 unconditional samples to the test set's; "
+        "0 = all modes in proportion), k-NN `precision`/`recall` (k = 3, 5,000 each; with real-vs-real floors).",
+        'gan = genhub.load_model("{name}")\nimages = gan.generate(16, class_labels="Sneaker", truncation=0.8,\n'
+        "                      generator=torch.Generator().manual_seed(0))",
+        "unconditional-image-generation",
+    ),
+    "walks": (
+        "Per edit and alpha, on 200 generated images of random classes: `relative_l2`, the masked L2 between "
+        "G(z + a w) and edit(G(z), alpha) over that between G(z) and the edit (1 = no better than not moving, "
+        "0 = the edit exactly); `target` and `achieved`, the median change of the stated measure (image "
+        "moments) on the edited and on the walked images; `class_accuracy`, the evaluation classifier's "
+        "agreement with the class along the walk. Where `achieved` falls short of `target` is the limit of "
+        "steerability (Jahanian 2019, sec. 4).",
+        'from genhub.operations import steer\ngan = genhub.load_model("{generator}")  # its walks load with it\n'
+        'images = steer(gan, "zoom", 1.5, class_labels="Sneaker", generator=torch.Generator().manual_seed(0))',
+        "unconditional-image-generation",
+    ),
+    "text_gan": (
+        "Per evaluation set (captions of Fashion-MNIST test items, colourised): `class_accuracy`, the "
+        "evaluation classifier on the generated items' grey level vs the requested class; `colour_accuracy`, "
+        "the dominant colour from the pixels vs the requested palette colour; `per_class_fid`, classifier-FID "
+        "against real test items of the class, averaged over classes; `r_precision`, the true caption ranked "
+        "first among 100 in the joint embedding. `held_out_phrasing` uses templates never seen in training "
+        "(unknown words become [UNK]); `held_out_pairs` asks for colour x class pairs never seen in training.",
+        'txt = genhub.load_model("{name}")\nimages = txt.generate(["a red dress"], num_images_per_caption=4,\n'
+        "                      generator=torch.Generator().manual_seed(0))",
+        "text-to-image",
+    ),
+    "super_resolution": (
+        "PSNR (dB) and SSIM over the 10,000 test images, each downscaled by the factor (antialiased "
+        "bicubic) and restored, against the original; `*_bicubic`: bicubic upscaling, the baseline. "
+        "Preview rows: bicubic, this model, original.",
+        'from genhub.operations import super_resolve\nsr = genhub.load_model("{name}")\n'
+        'high = super_resolve(low, scale=sr.config.scale, method="learned", model=sr)',
+        "image-to-image",
+    ),
+}
+
+
+DATA_TEXT = {
+    "text_gan": "Fashion-MNIST train items colourised with one of 9 palette colours (`genhub.data.PALETTE`: "
+    "the grey level scales the colour, on black) and captioned from class and colour with 10 "
+    "templates and synonyms; 3 more templates and 5 colour x class pairs "
+    "(`HELD_OUT_PAIRS`) never appear in training. Figures on the test items.",
+    "walks": "Fashion-MNIST train images (60,000), each batch also edited by the six edits of "
+    "`genhub.models.walks` (random alpha over each range) as the real side of the adversarial game; "
+    "the walk targets are the edits applied to the generator's own samples.",
+}
+
+
+def write_card(
+    name: str,
+    recipe: Recipe,
+    model,
+    figures: dict,
+    history: list[float],
+    seconds: float,
+    diagnostics: str = "",
+    threads: int | None = None,
+    device: str | None = None,
+):
+    rows = {name: figures}
+    for other in recipe.compare_with:
+        log = CHECKPOINTS_DIR / other / "training_log.json"
+        if log.exists():
+            rows[other] = json.loads(log.read_text())["test_figures"]
+    meaning, use, kind = CARD_TEXT[recipe.family]
+    table = (
+        walks_table(figures)
+        if recipe.family == "walks"
+        else figures_table(figures)
+        if recipe.family == "text_gan"
+        else figures_table(rows)
+    )
+    unit = f"{recipe.epochs} steps over all edits" if recipe.family == "walks" else f"{len(history)} epochs"
+    sections = {
+        "Install": f"`pip install fdl-genhub` (imports as `genhub`); on the Hub as `{HUB_NAMESPACE}/{name}`: "
+        f'`genhub.load_model("{name}")` finds it in `checkpoints/` or downloads it by that repo id.',
+        "Use": "```python\nimport genhub, torch\n"
+        + use.format(name=name, generator=recipe.config.get("generator_name"))
+        + "\n```",
+        "Data": DATA_TEXT.get(
+            recipe.family,
+            "Fashion-MNIST (Debian `dataset-fashion-mnist`): trained on the 60,000 "
+            "train images, figures on the 10,000 test images; pixels in [0, 1].",
+        ),
+        "Training recipe": f"`python -m genhub.train {name}`: {recipe.description}; Adam (betas {recipe.betas}), "
+        f"learning rate {recipe.learning_rate}, batch {recipe.batch_size}, {unit}, seed {recipe.seed}; "
+        f"{seconds / 60:.1f} min on {device or f'{threads or torch.get_num_threads()} CPU thread(s)'}. Train loss per "
+        f"{'500 steps' if recipe.family == 'walks' else 'epoch'}: " + ", ".join(f"{v:.3g}" for v in history),
+        "Test figures (measured)": table + "\n\n" + meaning + (f"\n\n{recipe.notes}" if recipe.notes else ""),
+        "Preview": "![preview](preview.png)",
+    }
+    if recipe.family == "walks":
+        sections["Steerability scorecard"] = (
+            "Per edit, over its whole range (9 alphas, 100 generated items each): the change measured on the images "
+            "(median) for the walk G(z + a w) and for the target edit(G(z), alpha). Where the two curves part is "
+            "where steering stops.\n\n![scorecard](scorecard.png)"
+        )
+    if diagnostics:
+        sections["Training diagnostics: the three pitfalls"] = diagnostics + "\n\n![diagnostics](diagnostics.png)"
+    summary = f"{recipe.description[0].upper()}{recipe.description[1:]}, trained on Fashion-MNIST."
+    flat = flat_figures(figures)
+    base = f"{HUB_NAMESPACE}/{recipe.config['generator_name']}" if recipe.family == "walks" else None
+    return make_card(
+        f"genhub / {name}",
+        summary,
+        sections,
+        pipeline_tag=kind,
+        tags=[recipe.family, "fashion-mnist"],
+        metrics=list(dict.fromkeys(key.split(" (")[0] for key in flat)),
+        figures=flat,
+        model_name=name,
+        base_model=base,
+    )
+
+
+def flat_figures(figures: dict) -> dict[str, float]:
+    """{figure: value}, nested tables flattened to "figure (row)"; what the card's eval_results list."""
+    flat = {}
+    for key, value in figures.items():
+        if isinstance(value, dict):
+            flat |= {f"{k} ({key})": v for k, v in value.items() if isinstance(v, (int, float))}
+        elif isinstance(value, (int, float)):
+            flat[key] = value
+    return flat
+
+
+def gan_summary(log: dict, steps_per_epoch: int) -> tuple[list[float], str]:
+    """Per-epoch mean L_G, and a paragraph of figures about the pitfalls from the per-step log."""
+    import numpy as np
+
+    g, norms = np.asarray(log["generator_loss"]), np.asarray(log["generator_grad_norm"])
+    history = [float(g[i : i + steps_per_epoch].mean()) for i in range(0, len(g), steps_per_epoch)]
+    tenth = max(1, len(g) // 10)
+    rolling = np.lib.stride_tricks.sliding_window_view(g, min(100, len(g))).std(1)
+    hist = np.asarray(log["class_histogram"][-1]) if log["class_histogram"] else np.full(10, np.nan)
+    text = (
+        f"Logged every step ({len(g)} steps; `training_log.json` has the raw series). Generator gradient norm: "
+        f"median {np.median(norms[:tenth]):.3g} in the first tenth of training, {np.median(norms[-tenth:]):.3g} "
+        f"in the last (vanishing gradients show as a collapse towards 0). Class histogram of 500 conditional "
+        f"samples at the end: min {hist.min():.3f}, max {hist.max():.3f} (uniform = 0.1; mode collapse shows as "
+        f"empty classes); conditional accuracy {(log['conditional_accuracy'] or [float('nan')])[-1]:.3f}. "
+        f"Rolling std of L_G over 100 steps: median {np.median(rolling):.3g}, max {rolling.max():.3g} "
+        f"(unstable convergence shows as bursts)."
+    )
+    return history, text
+
+
+def tokenizer_files(model) -> dict[str, bytes]:
+    """The text GAN's tokenizer as files beside the weights, so AutoTokenizer loads it from the folder too."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as folder:
+        model.tokenizer.save_pretrained(folder)
+        return {p.name: p.read_bytes() for p in Path(folder).iterdir() if p.is_file()}
+
+
+def scorecard_plot(gan, walks, num_images: int = 100) -> bytes:
+    """The steerability scorecard as a PNG: per edit, achieved (walk) and target change against the requested
+    alpha over the whole range, measured on generated items (genhub.metrics.steerability)."""
+    import io
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(2, 3, figsize=(12, 7), dpi=90)
+    for ax, edit in zip(axes.flat, walks.config.edits):
+        alphas = EDITS[edit].alphas(9)
+        rows = [steerability(gan, walks, edit, a, None, num_images) for a in alphas]
+        ax.plot(alphas, [r["target"] for r in rows], "o-", color="#4c72b0", label="target edit")
+        ax.plot(alphas, [r["achieved"] for r in rows], "s-", color="#dd8452", label="walk")
+        twin = ax.twinx()
+        twin.plot(alphas, [r["relative_l2"] for r in rows], ":", color="grey", label="relative L2")
+        twin.set_ylim(0, 1.2)
+        ax.set(title=edit, xlabel=f"requested alpha ({EDITS[edit].unit.split(',')[0]})", ylabel=rows[0]["measure"])
+        if EDITS[edit].log_scale:
+            ax.set_xscale("log", base=2)
+        ax.legend(fontsize=7, loc="upper left")
+        twin.legend(fontsize=7, loc="lower right")
+    fig.suptitle(f"steerability scorecard: {walks.config.generator_name}")
+    fig.tight_layout()
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png")
+    plt.close(fig)
+    return buffer.getvalue()

@@ -1,0 +1,207 @@
+"""The table of families: for each, the config and model classes, how it trains and how it is evaluated.
+A new family is one row here (and its model module)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+
+import torch
+
+from .. import data
+from ..hub import save_checkpoint, weights_revision
+from ..metrics import (
+    evaluate_autoencoder,
+    evaluate_classifier,
+    evaluate_gan,
+    evaluate_super_resolution,
+    evaluate_text_gan,
+    evaluate_vae,
+    evaluate_walks,
+)
+from ..models import (
+    CHECKPOINTS_DIR,
+    EBGAN,
+    VAE,
+    Autoencoder,
+    AutoencoderConfig,
+    Classifier,
+    ClassifierConfig,
+    EBGANConfig,
+    VAEConfig,
+    load_model,
+)
+from ..models.super_resolution import SuperResolution, SuperResolutionConfig
+from ..models.text_gan import TextGAN, TextGANConfig
+from ..models.walks import Walks, WalksConfig
+from .cards import diagnostics_plot, gan_summary, scorecard_plot, tokenizer_files
+from .loop import train_gan, train_model, train_super_resolution, train_text_gan
+from .recipes import CLASSIFIER, Recipe
+
+
+@dataclass
+class Trained:
+    """What a family's training returns: the model, its loss history, extra files, card diagnostics, log fields."""
+
+    model: object
+    history: list[float]
+    extras: dict[str, bytes] = field(default_factory=dict)
+    diagnostics: str = ""
+    log: dict = field(default_factory=dict)
+
+
+def _train_plain(recipe: Recipe, split: dict, accelerator, max_steps, name: str) -> Trained:
+    model, history = train_model(
+        build_model(recipe), split["train_images"], recipe, accelerator, max_steps, labels=split["train_labels"]
+    )
+    return Trained(model, history)
+
+
+def _train_gan(recipe: Recipe, split: dict, accelerator, max_steps, name: str) -> Trained:
+    model, steps = train_gan(
+        build_model(recipe),
+        split["train_images"],
+        split["train_labels"],
+        recipe,
+        accelerator,
+        load_model(CLASSIFIER),
+        max_steps,
+    )
+    steps_per_epoch = len(split["train_images"]) // recipe.batch_size
+    history, diagnostics = gan_summary(steps, steps_per_epoch)
+    plot = diagnostics_plot(steps, f"{name}: training diagnostics")
+    return Trained(
+        model, history, {"diagnostics.png": plot}, diagnostics, {"steps": steps, "steps_per_epoch": steps_per_epoch}
+    )
+
+
+def _train_text_gan(recipe: Recipe, split: dict, accelerator, max_steps, name: str) -> Trained:
+    dry = max_steps is not None
+    captioned = data.load_captioned("train", limit=64 if dry else None)
+    recipe = replace(recipe, warmup_epochs=1 if dry else recipe.warmup_epochs)
+    model, history = train_text_gan(captioned, recipe, accelerator, max_steps)
+    return Trained(model, history, tokenizer_files(model))
+
+
+def _train_super_resolution(recipe: Recipe, split: dict, accelerator, max_steps, name: str) -> Trained:
+    return Trained(*train_super_resolution(build_model(recipe), split["train_images"], recipe, accelerator, max_steps))
+
+
+def _train_walks(recipe: Recipe, split: dict, accelerator, max_steps, name: str) -> Trained:
+    walks, history = train_walks(recipe, split, max_steps)
+    gan = load_model(recipe.config["generator_name"])
+    return Trained(walks, history, {"scorecard.png": scorecard_plot(gan, walks, 100 if max_steps is None else 10)})
+
+
+def _evaluate_text_gan(model, recipe: Recipe, split: dict, num_samples: int) -> dict:
+    limit = None if len(split["test_images"]) > 1000 else 2000
+    real = {c: split["test_images"][split["test_labels"] == c] for c in range(10)}
+    palette = torch.tensor(list(data.PALETTE.values()))
+    return evaluate_text_gan(model, load_model(CLASSIFIER), text_gan_eval_sets("test", limit), palette, real)
+
+
+def _evaluate_walks(model, recipe: Recipe, split: dict, num_samples: int) -> dict:
+    gan = load_model(recipe.config["generator_name"])
+    return evaluate_walks(gan, model, load_model(CLASSIFIER), num_images=200 if num_samples > 1000 else 20)
+
+
+def _evaluate_gan(model, recipe: Recipe, split: dict, num_samples: int) -> dict:
+    reference = split["train_images"][: len(split["test_images"])]
+    return evaluate_gan(
+        model,
+        load_model(CLASSIFIER),
+        split["test_images"],
+        split["test_labels"],
+        reference,
+        num_samples=num_samples,
+        pr_samples=min(5000, num_samples),
+    )
+
+
+@dataclass(frozen=True)
+class Family:
+    """One row of the table: what a family is built from, how it trains, how it is measured."""
+
+    config_class: type
+    model_class: type
+    train: Callable  # (recipe, split, accelerator, max_steps, name) -> Trained
+    evaluate: Callable  # (model, recipe, split, num_samples) -> {figure: value}
+    class_names: bool = True  # whether the config carries Fashion-MNIST's class names
+
+
+FAMILIES = {
+    "autoencoder": Family(
+        AutoencoderConfig, Autoencoder, _train_plain, lambda m, r, s, n: evaluate_autoencoder(m, s["test_images"])
+    ),
+    "vae": Family(VAEConfig, VAE, _train_plain, lambda m, r, s, n: evaluate_vae(m, s["test_images"])),
+    "classifier": Family(
+        ClassifierConfig,
+        Classifier,
+        _train_plain,
+        lambda m, r, s, n: evaluate_classifier(m, s["test_images"], s["test_labels"]),
+    ),
+    "gan": Family(EBGANConfig, EBGAN, _train_gan, _evaluate_gan),
+    "super_resolution": Family(
+        SuperResolutionConfig,
+        SuperResolution,
+        _train_super_resolution,
+        lambda m, r, s, n: evaluate_super_resolution(m, s["test_images"]),
+        class_names=False,
+    ),
+    "walks": Family(WalksConfig, Walks, _train_walks, _evaluate_walks, class_names=False),
+    "text_gan": Family(TextGANConfig, TextGAN, _train_text_gan, _evaluate_text_gan),
+}
+
+
+def build_model(recipe: Recipe):
+    family = FAMILIES[recipe.family]
+    names = {"class_names": list(data.FASHION_CLASSES)} if family.class_names else {}
+    config = {k: v for k, v in recipe.config.items() if k != "walk_weight"}  # walk_weight is a training flag
+    return family.model_class(family.config_class(**config, **names))
+
+
+def text_gan_eval_sets(split: str = "test", limit: int | None = None) -> dict:
+    """Seen phrasings and pairs, held-out phrasings, held-out colour x class pairs: (captions, labels, colours)."""
+    sets = {}
+    for name, phrasing, pairs in (
+        ("seen", "seen", "seen"),
+        ("held_out_phrasing", "held_out", "seen"),
+        ("held_out_pairs", "seen", "held_out"),
+    ):
+        d = data.load_captioned(split, phrasing, pairs, seed=1, limit=limit)
+        n = min(2000, len(d["captions"]))
+        sets[name] = (d["captions"][:n], d["labels"][:n], d["colours"][:n])
+    return sets
+
+
+def train_walks(recipe: Recipe, split: dict, max_steps: int | None = None):
+    """Steerable generator: fine-tune the GAN jointly with its walks (genhub.train.steerable); the fine-tuned
+    generator replaces its checkpoint (weights only; card and log kept), the walks are returned."""
+    from .steerable import train_steerable  # noqa: PLC0415
+
+    name = recipe.config["generator_name"]
+    gan, walks, log = train_steerable(
+        load_model(name),
+        split["train_images"],
+        split["train_labels"],
+        epochs=1,
+        batch_size=recipe.batch_size,
+        learning_rate=recipe.learning_rate,
+        walk_learning_rate=5e-3,
+        walk_weight=recipe.config["walk_weight"],
+        seed=recipe.seed,
+        generator_name=name,
+        max_steps=recipe.epochs if max_steps is None else max_steps,
+    )
+    if max_steps is None:
+        folder = CHECKPOINTS_DIR / name
+        keep = {p.name: p.read_bytes() for p in folder.iterdir() if p.name not in ("config.json", "model.safetensors")}
+        save_checkpoint(gan, folder, None, keep)
+    walks.config.generator_revision = weights_revision(CHECKPOINTS_DIR / name)
+    history = [r["walk_loss"] for r in log]
+    return walks, [sum(history[i : i + 500]) / len(history[i : i + 500]) for i in range(0, len(history), 500)]
+
+
+def evaluate(model, recipe: Recipe, split: dict, num_samples: int = 10000) -> dict:
+    """The family's test figures for a trained model."""
+    return FAMILIES[recipe.family].evaluate(model, recipe, split, num_samples)

@@ -1,0 +1,244 @@
+"""The shared training loops over Accelerate: Adam on a model's own loss, and the GAN / super-resolution /
+caption-GAN loops with their labelled updates "(1) cost network, (2) generator"."""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from accelerate import Accelerator
+from torch.utils.data import DataLoader, TensorDataset
+from tqdm.auto import tqdm
+
+from ..metrics import (
+    class_histogram,
+)
+from ..models.super_resolution import PatchDiscriminator, bicubic
+from ..models.text_gan import TextGAN, TextGANConfig, vocabulary
+from .recipes import Recipe
+
+DIAGNOSTIC_EVERY = 100  # steps between class-histogram checks of GAN samples
+
+
+def make_loader(images: torch.Tensor, labels: torch.Tensor | None, recipe: Recipe) -> DataLoader:
+    labels = labels if labels is not None else torch.zeros(len(images), dtype=torch.long)
+    return DataLoader(
+        TensorDataset(images, labels),
+        batch_size=recipe.batch_size,
+        shuffle=True,
+        drop_last=True,
+        generator=torch.Generator().manual_seed(recipe.seed),
+    )
+
+
+def train_model(
+    model,
+    images: torch.Tensor,
+    recipe: Recipe,
+    accelerator: Accelerator,
+    max_steps: int | None = None,
+    labels: torch.Tensor | None = None,
+):
+    """The training loop: Adam on the model's own loss; returns the per-epoch mean losses."""
+    loader = make_loader(images, labels, recipe)
+    optimizer = torch.optim.Adam(model.parameters(), lr=recipe.learning_rate, betas=recipe.betas)
+    model, optimizer, loader = accelerator.prepare(model, optimizer, loader)
+    history = []
+    for epoch in range(recipe.epochs):
+        model.train()
+        total, count = 0.0, 0
+        bar = tqdm(loader, desc=f"epoch {epoch + 1}/{recipe.epochs}", disable=not accelerator.is_local_main_process)
+        for step, (x, y) in enumerate(bar):
+            loss = (model(x, labels=y) if recipe.family == "classifier" else model(x)).loss
+            optimizer.zero_grad(set_to_none=True)
+            accelerator.backward(loss)
+            optimizer.step()
+            total, count = total + loss.item(), count + 1
+            bar.set_postfix(loss=f"{total / count:.2f}")
+            if max_steps is not None and step + 1 >= max_steps:
+                break
+        history.append(total / count)
+        if max_steps is not None:
+            break
+    return accelerator.unwrap_model(model).eval().cpu(), history
+
+
+def train_super_resolution(model, images: torch.Tensor, recipe: Recipe, accelerator: Accelerator, max_steps=None):
+    """srez: L1 to the high-resolution image, plus w_adv * softplus(-D(x_hat)) when the config asks for it."""
+    loader = make_loader(images, None, recipe)
+    optimizer = torch.optim.Adam(model.parameters(), lr=recipe.learning_rate, betas=recipe.betas)
+    weight = model.config.adversarial_weight
+    disc = PatchDiscriminator(model.config.num_channels) if weight > 0 else None
+    opt_disc = torch.optim.Adam(disc.parameters(), lr=2e-4, betas=(0.5, 0.999)) if disc else None
+    model, optimizer, loader = accelerator.prepare(model, optimizer, loader)
+    if disc:
+        disc, opt_disc = accelerator.prepare(disc, opt_disc)
+    low = 28 // recipe.config["scale"]
+    history, step = [], 0
+    for epoch in range(recipe.epochs):
+        model.train()
+        total, count = 0.0, 0
+        for x, _ in tqdm(
+            loader, desc=f"epoch {epoch + 1}/{recipe.epochs}", disable=not accelerator.is_local_main_process
+        ):
+            out = model(bicubic(x, (low, low)), targets=x)
+            loss = out.loss
+            if disc:
+                # (1) update the discriminator on real and super-resolved images
+                d_loss = F.softplus(-disc(x)).mean() + F.softplus(disc(out.images.detach())).mean()
+                opt_disc.zero_grad(set_to_none=True)
+                accelerator.backward(d_loss)
+                opt_disc.step()
+                loss = loss + weight * F.softplus(-disc(out.images)).mean()
+            # (2) update the super-resolution network
+            optimizer.zero_grad(set_to_none=True)
+            accelerator.backward(loss)
+            optimizer.step()
+            total, count, step = total + out.loss.item(), count + 1, step + 1
+            if max_steps is not None and step >= max_steps:
+                break
+        history.append(total / count)
+        if max_steps is not None and step >= max_steps:
+            break
+    return accelerator.unwrap_model(model).eval().cpu(), history
+
+
+def _text_gan_step(model, net, batch, optimizers, noise, accelerator, warmup: bool) -> float:
+    """One batch of the caption GAN: (0) the joint embedding while warming up, else (1) the discriminator
+    (GAN-CLS) and (2) the generator (GAN-INT); returns the loss it logs."""
+    (x, ids, mask), (opt_text, opt_disc, opt_gen) = batch, optimizers
+    if warmup:  # (0) the joint embedding, 10% of words dropped to [UNK]
+        drop = (torch.rand(ids.shape, generator=noise, device=ids.device) < 0.1) & mask.bool()
+        loss = net.contrastive_loss(x, ids.masked_fill(drop, 1), mask)
+        opt_text.zero_grad(set_to_none=True)
+        accelerator.backward(loss)
+        opt_text.step()
+        return loss.item()
+    with torch.no_grad():
+        text = net.text_encoder(ids, mask)
+        beta = torch.rand(len(x), 1, generator=noise, device=x.device)
+        mixed = F.normalize(beta * text + (1 - beta) * text.roll(1, 0), dim=1)
+    z = torch.randn(2 * len(x), net.config.latent_dim, generator=noise, device=x.device)
+    fake, fake_mixed = model(z[: len(x)], text), model(z[len(x) :], mixed)
+    d_loss = net.discriminator_loss(x, fake, text, text.roll(1, 0))  # (1) update the discriminator
+    opt_disc.zero_grad(set_to_none=True)
+    accelerator.backward(d_loss)
+    opt_disc.step()
+    g_loss = net.generator_loss(fake, text, fake_mixed, mixed)  # (2) update the generator
+    opt_gen.zero_grad(set_to_none=True)
+    accelerator.backward(g_loss)
+    opt_gen.step()
+    return g_loss.item()
+
+
+def train_text_gan(captioned: dict, recipe: Recipe, accelerator: Accelerator, max_steps=None):
+    """(0) joint embedding (text encoder + image encoder, InfoNCE, 10% word dropout so [UNK] means 'unknown'),
+    then with the text encoder frozen: (1) update the discriminator (GAN-CLS), (2) update the generator (GAN-INT)."""
+    model = TextGAN(TextGANConfig(vocab=vocabulary(captioned["captions"])))
+    tokens = model.tokenizer(captioned["captions"], padding="max_length", truncation=True, return_tensors="pt")
+    loader = DataLoader(
+        TensorDataset(captioned["images"], tokens["input_ids"], tokens["attention_mask"]),
+        batch_size=recipe.batch_size,
+        shuffle=True,
+        drop_last=True,
+        generator=torch.Generator().manual_seed(recipe.seed),
+    )
+    text_params = [*model.text_encoder.parameters(), *model.image_encoder.parameters()]
+    opt_text = torch.optim.Adam(text_params, lr=1e-3)
+    opt_disc = torch.optim.Adam(
+        [*model.discriminator.parameters(), *model.logit.parameters(), *model.text_projection.parameters()],
+        lr=recipe.learning_rate,
+        betas=recipe.betas,
+    )
+    opt_gen = torch.optim.Adam(model.generator.parameters(), lr=recipe.learning_rate, betas=recipe.betas)
+    model, opt_text, opt_disc, opt_gen, loader = accelerator.prepare(model, opt_text, opt_disc, opt_gen, loader)
+    net, noise = accelerator.unwrap_model(model), torch.Generator(device=accelerator.device).manual_seed(recipe.seed)
+    history, step = [], 0
+    for epoch in range(recipe.warmup_epochs + recipe.epochs):
+        warmup = epoch < recipe.warmup_epochs
+        totals = []
+        for x, ids, mask in tqdm(
+            loader,
+            desc=f"{'embedding' if warmup else 'GAN'} epoch {epoch + 1}",
+            disable=not accelerator.is_local_main_process,
+        ):
+            totals.append(
+                _text_gan_step(model, net, (x, ids, mask), (opt_text, opt_disc, opt_gen), noise, accelerator, warmup)
+            )
+            step += 1
+            if max_steps is not None and step >= max_steps:
+                break
+        history.append(sum(totals) / len(totals))
+        if max_steps is not None and step >= max_steps:
+            break
+    return net.eval().cpu(), history
+
+
+@torch.no_grad()
+def sample_diagnostics(model, classifier, num_per_class: int = 50, seed: int = 0) -> tuple[list[float], float]:
+    """Class histogram (by the evaluation classifier) of conditional samples, and their accuracy."""
+    model.eval()
+    requested = torch.arange(model.config.num_classes).repeat_interleave(num_per_class)
+    images = model.generate(len(requested), class_labels=requested, generator=torch.Generator().manual_seed(seed))
+    predicted = classifier.predict(images.cpu())
+    model.train()
+    return class_histogram(predicted, model.config.num_classes).tolist(), float((predicted == requested).float().mean())
+
+
+def train_gan(model, images, labels, recipe: Recipe, accelerator: Accelerator, classifier=None, max_steps=None):
+    """Two labelled updates per batch; logs the three pitfalls per step (losses, generator gradient norm,
+    class histogram of samples every DIAGNOSTIC_EVERY steps)."""
+    loader = make_loader(images, labels, recipe)
+    opt_cost = torch.optim.Adam(model.cost.parameters(), lr=recipe.learning_rate, betas=recipe.betas)
+    opt_gen = torch.optim.Adam(model.generator.parameters(), lr=recipe.learning_rate, betas=recipe.betas)
+    model, opt_cost, opt_gen, loader = accelerator.prepare(model, opt_cost, opt_gen, loader)
+    net = accelerator.unwrap_model(model)
+    noise = torch.Generator(device=accelerator.device).manual_seed(recipe.seed)
+    log = {
+        k: []
+        for k in (
+            "cost_loss",
+            "generator_loss",
+            "energy_real",
+            "energy_fake",
+            "generator_grad_norm",
+            "histogram_step",
+            "class_histogram",
+            "conditional_accuracy",
+        )
+    }
+    step = 0
+    for epoch in range(recipe.epochs):
+        bar = tqdm(loader, desc=f"epoch {epoch + 1}/{recipe.epochs}", disable=not accelerator.is_local_main_process)
+        for x, y in bar:
+            z = torch.randn(len(x), net.config.latent_dim, generator=noise, device=x.device)
+            y_fake = torch.randint(net.config.num_classes, (len(x),), generator=noise, device=x.device)
+            fake = model(z, y_fake)
+            # (1) update the cost network: L_C = C(x) + [m - C(G(z))]^+  (or the discriminator's loss)
+            cost = net.cost_loss(x, fake, y, y_fake)
+            opt_cost.zero_grad(set_to_none=True)
+            accelerator.backward(cost.loss)
+            opt_cost.step()
+            # (2) update the generator: L_G = C(G(z)) (+ pulling-away)  (or softplus(-D(G(z))))
+            gen = net.generator_loss(fake, y_fake)
+            opt_gen.zero_grad(set_to_none=True)
+            accelerator.backward(gen.loss)
+            grad_norm = torch.cat([p.grad.flatten() for p in net.generator.parameters() if p.grad is not None]).norm()
+            opt_gen.step()
+            for key, value in (
+                ("cost_loss", cost.loss),
+                ("generator_loss", gen.loss),
+                ("energy_real", cost.energy_real),
+                ("energy_fake", cost.energy_fake),
+                ("generator_grad_norm", grad_norm),
+            ):
+                log[key].append(round(float(value.detach()), 5))
+            if classifier is not None and step % DIAGNOSTIC_EVERY == 0:
+                histogram, accuracy = sample_diagnostics(net, classifier)
+                log["histogram_step"].append(step)
+                log["class_histogram"].append([round(h, 4) for h in histogram])
+                log["conditional_accuracy"].append(accuracy)
+            bar.set_postfix(L_C=f"{log['cost_loss'][-1]:.2f}", L_G=f"{log['generator_loss'][-1]:.2f}")
+            step += 1
+            if max_steps is not None and step >= max_steps:
+                return net.eval().cpu(), log
+    return net.eval().cpu(), log

@@ -1,0 +1,141 @@
+"""One Recipe per shipped checkpoint: family, architecture (the config), optimiser settings, card notes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass
+class Recipe:
+    family: str  # "autoencoder", "vae", "classifier", "gan", "super_resolution", "walks" or "text_gan"
+    description: str  # one line for the card
+    config: dict  # architecture and objective (the model's config)
+    epochs: int = 20
+    batch_size: int = 128
+    learning_rate: float = 1e-3
+    seed: int = 0
+    compare_with: list[str] = field(default_factory=list)  # checkpoints whose test figures the card quotes
+    notes: str = ""  # what the card should say about reading the figures
+    betas: tuple[float, float] = (0.9, 0.999)  # Adam's betas (GANs use DCGAN's 0.5)
+    warmup_epochs: int = 0  # text GAN: epochs of joint-embedding training before the GAN
+
+
+GAN_NOTE = (
+    "Which GAN samples by default: the Space's Sample tab orders the GANs by measured classifier-FID and "
+    "defaults to the lowest (see the rows above). The two share the generator, the data, the budget and the "
+    "seed; only the cost network and its objective differ, so the comparison is like for like. "
+    "Two stages: `python -m genhub.train <name>` trains the base GAN (the diagnostics below are from it), then "
+    "`python -m genhub.train <name>-walks` fine-tunes the generator jointly with its latent walks, real images "
+    "edited by the same edits in the adversarial game and an EMA of the generator's weights "
+    "(`genhub.train.steerable`); the weights shipped here and the figures above are after that stage. "
+    "`training_log.json` keeps the base figures (`base_test_figures`) and the fine-tune's per-step losses."
+)
+
+
+RECIPES = {
+    "fashion-ae-under": Recipe(
+        "autoencoder",
+        "under-complete (d = 64 < n = 784) tied autoencoder, BCE loss",
+        dict(hidden_size=64, tied_weights=True),
+    ),
+    "fashion-ae-over": Recipe(
+        "autoencoder",
+        "over-complete (d = 1024 > n = 784) tied autoencoder, BCE loss",
+        dict(hidden_size=1024, tied_weights=True),
+    ),
+    "fashion-dae": Recipe(
+        "autoencoder",
+        "over-complete tied denoising autoencoder, gaussian noise std 0.5",
+        dict(hidden_size=1024, tied_weights=True, noise_type="gaussian", noise_level=0.5),
+        compare_with=["fashion-ae-over"],
+        notes="Trained only on corrupted inputs: clipped gaussian noise lifts the black background "
+        "(by about 0.2 on average), so the model reconstructs a noisy input better than a "
+        "clean one, while the plain autoencoder does the opposite. Compare the `loss_gaussian` "
+        "column across the two rows.",
+    ),
+    "fashion-cae": Recipe(
+        "autoencoder",
+        "over-complete tied contractive autoencoder, lambda = 0.5",
+        dict(hidden_size=1024, tied_weights=True, contractive_weight=0.5),
+        compare_with=["fashion-ae-over"],
+    ),
+    "fashion-ae-untied": Recipe(
+        "autoencoder",
+        "under-complete (d = 64) untied autoencoder, BCE loss",
+        dict(hidden_size=64, tied_weights=False),
+        compare_with=["fashion-ae-under"],
+    ),
+    "fashion-vae": Recipe("vae", "convolutional VAE, d = 16, beta = 1", dict(latent_dim=16, beta=1.0), epochs=30),
+    "fashion-beta-vae": Recipe(
+        "vae",
+        "convolutional beta-VAE, d = 16, beta = 4",
+        dict(latent_dim=16, beta=4.0),
+        epochs=15,
+        compare_with=["fashion-vae"],
+    ),
+    "fashion-classifier": Recipe("classifier", "evaluation classifier (4 conv layers, 128-d features)", {}, epochs=8),
+    "fashion-ebgan": Recipe(
+        "gan",
+        "class-conditional energy-based GAN (autoencoder cost, margin m = 30, pulling-away term 0.1)",
+        dict(objective="energy", margin=30.0, pull_away_weight=0.1),
+        epochs=8,
+        batch_size=128,
+        learning_rate=2e-4,
+        betas=(0.5, 0.999),
+        compare_with=["fashion-dcgan"],
+        notes=GAN_NOTE,
+    ),
+    "fashion-dcgan": Recipe(
+        "gan",
+        "class-conditional non-saturating GAN (DCGAN objective, projection discriminator), same generator",
+        dict(objective="nonsaturating"),
+        epochs=8,
+        batch_size=128,
+        learning_rate=2e-4,
+        betas=(0.5, 0.999),
+        compare_with=["fashion-ebgan"],
+        notes=GAN_NOTE,
+    ),
+    **{
+        f"fashion-sr-x{scale}{'-gan' if adv else ''}": Recipe(
+            "super_resolution",
+            f"x{scale} super-resolution ({28 // scale}x{28 // scale} -> 28x28), residual CNN over "
+            f"bicubic, L1 loss{' + adversarial term (weight 2, srez)' if adv else ' only'}",
+            dict(scale=scale, hidden_channels=32, num_layers=5, adversarial_weight=2.0 if adv else 0.0),
+            epochs=2,
+            compare_with=[f"fashion-sr-x{scale}{'' if adv else '-gan'}"],
+        )
+        for scale in (2, 4)
+        for adv in (False, True)
+    },
+    **{
+        f"{gan}-walks": Recipe(
+            "walks",
+            f"steerable fine-tune of `{gan}` jointly with linear walks (fixed length 6) for "
+            "the six edits: real images edited the same way in the adversarial game, "
+            f"relative masked-L2 walk loss (weight {weight}), EMA of the generator "
+            "(decay 0.999); rewrites the generator's checkpoint and writes the walks",
+            {"generator_name": gan, "walk_weight": weight},
+            epochs=steps,
+            batch_size=512,
+            learning_rate=4e-4,
+            betas=(0.5, 0.999),
+        )
+        for gan, weight, steps in (("fashion-ebgan", 25.0, 6230), ("fashion-dcgan", 6.0, 6666))
+    },
+    "fashion-text-gan": Recipe(
+        "text_gan",
+        "caption-to-image GAN-INT-CLS: word-level text encoder trained first as a "
+        "joint image-text embedding (InfoNCE), then frozen; matching-aware "
+        "discriminator; interpolated text embeddings for the generator",
+        {},
+        epochs=5,
+        batch_size=128,
+        learning_rate=2e-4,
+        betas=(0.5, 0.999),
+        warmup_epochs=2,
+    ),
+}
+
+
+CLASSIFIER = "fashion-classifier"  # the evaluation classifier GAN recipes are measured with
