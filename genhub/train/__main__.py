@@ -8,6 +8,7 @@ writes the checkpoint folder (config, safetensors, model card with the measured 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import time
 from dataclasses import replace
@@ -77,6 +78,40 @@ def rewrite_card(name: str, folder: Path, reuse_figures: bool = False) -> Path:
     return save_checkpoint(model, folder, card, extras)
 
 
+def with_overrides(recipe, args, parser):
+    """The recipe with the command line's overrides (epochs, batch size, learning rate, seed, config fields)."""
+    changes = {
+        k: v
+        for k, v in (
+            ("epochs", args.epochs),
+            ("batch_size", args.batch_size),
+            ("learning_rate", args.learning_rate),
+            ("seed", args.seed),
+        )
+        if v is not None
+    }
+    config = dict(recipe.config)
+    for item in args.config:
+        key, _, value = item.partition("=")
+        if not key or not _:
+            parser.error(f"--config takes KEY=VALUE, got {item!r}")
+        try:
+            config[key] = json.loads(value)
+        except json.JSONDecodeError:
+            config[key] = value
+    return replace(recipe, config=config, **changes)
+
+
+def weights_digest(model) -> str:
+    """sha256 prefix over the model's parameters (ranks that trained in step print the same; batch-norm running
+    statistics are buffers each rank updates from its own last batch, so they are left out)."""
+    digest = hashlib.sha256()
+    for name, tensor in sorted(model.named_parameters()):
+        digest.update(name.encode())
+        digest.update(tensor.detach().cpu().contiguous().numpy().tobytes())
+    return digest.hexdigest()[:16]
+
+
 def main(argv: list[str] | None = None) -> Path | None:
     parser = argparse.ArgumentParser(prog="python -m genhub.train", description=__doc__.splitlines()[0])
     parser.add_argument("recipe", choices=sorted(RECIPES))
@@ -87,13 +122,22 @@ def main(argv: list[str] | None = None) -> Path | None:
         "--card-only", action="store_true", help="re-evaluate the saved checkpoint and rewrite its card"
     )
     parser.add_argument("--reuse-figures", action="store_true", help="with --card-only: keep the logged test figures")
+    parser.add_argument("--batch-size", type=int, help="override the recipe's batch size (per process)")
+    parser.add_argument("--learning-rate", type=float, help="override the recipe's learning rate")
+    parser.add_argument("--seed", type=int, help="override the recipe's seed")
+    parser.add_argument(
+        "--config",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override a field of the model's config (JSON value), e.g. --config latent_dim=8",
+    )
+    parser.add_argument("--digest", action="store_true", help="each process prints a digest of its trained weights")
     args = parser.parse_args(argv)
-    recipe = RECIPES[args.recipe]
+    recipe = with_overrides(RECIPES[args.recipe], args, parser)
     if args.card_only:
         folder = Path(args.output) if args.output else CHECKPOINTS_DIR / args.recipe
         return rewrite_card(args.recipe, folder, args.reuse_figures)
-    if args.epochs:
-        recipe = replace(recipe, epochs=args.epochs)
     if args.dry_run:
         recipe = replace(recipe, batch_size=16)
     set_seed(recipe.seed)
@@ -104,9 +148,17 @@ def main(argv: list[str] | None = None) -> Path | None:
     trained = FAMILIES[recipe.family].train(recipe, split, accelerator, max_steps, args.recipe)
     model, history, extras, diagnostics = trained.model, trained.history, trained.extras, trained.diagnostics
     seconds = time.time() - start
+    if args.digest:
+        print(
+            f"rank {accelerator.process_index} of {accelerator.num_processes} {accelerator.distributed_type} "
+            f"digest {weights_digest(model)}",
+            flush=True,
+        )
+    if not accelerator.is_main_process:  # evaluation and saving: the main process alone
+        return None
     figures = evaluate(model, recipe, split, num_samples=1000 if args.dry_run else 10000)
     accelerator.print(json.dumps({"recipe": args.recipe, "train_loss": history, "test": figures}, indent=1))
-    if args.dry_run or not accelerator.is_main_process:
+    if args.dry_run:
         return None
     folder = Path(args.output) if args.output else CHECKPOINTS_DIR / args.recipe
     log = {

@@ -88,7 +88,9 @@ def _train_super_resolution(recipe: Recipe, split: dict, accelerator, max_steps,
 
 
 def _train_walks(recipe: Recipe, split: dict, accelerator, max_steps, name: str) -> Trained:
-    walks, history = train_walks(recipe, split, max_steps)
+    walks, history = train_walks(recipe, split, max_steps, accelerator)
+    if not accelerator.is_main_process:  # the scorecard is evaluation: the main process alone
+        return Trained(walks, history)
     gan = load_model(recipe.config["generator_name"])
     return Trained(walks, history, {"scorecard.png": scorecard_plot(gan, walks, 100 if max_steps is None else 10)})
 
@@ -174,7 +176,7 @@ def text_gan_eval_sets(split: str = "test", limit: int | None = None) -> dict:
     return sets
 
 
-def train_walks(recipe: Recipe, split: dict, max_steps: int | None = None):
+def train_walks(recipe: Recipe, split: dict, max_steps: int | None = None, accelerator=None):
     """Steerable generator: fine-tune the GAN jointly with its walks (genhub.train.steerable); the fine-tuned
     generator replaces its checkpoint (weights only; card and log kept), the walks are returned."""
     from .steerable import train_steerable  # noqa: PLC0415
@@ -192,8 +194,9 @@ def train_walks(recipe: Recipe, split: dict, max_steps: int | None = None):
         seed=recipe.seed,
         generator_name=name,
         max_steps=recipe.epochs if max_steps is None else max_steps,
+        accelerator=accelerator,
     )
-    if max_steps is None:
+    if max_steps is None and (accelerator is None or accelerator.is_main_process):
         folder = CHECKPOINTS_DIR / name
         keep = {p.name: p.read_bytes() for p in folder.iterdir() if p.name not in ("config.json", "model.safetensors")}
         save_checkpoint(gan, folder, None, keep)

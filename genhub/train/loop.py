@@ -3,6 +3,8 @@ caption-GAN loops with their labelled updates "(1) cost network, (2) generator".
 
 from __future__ import annotations
 
+import contextlib
+
 import torch
 import torch.nn.functional as F
 from accelerate import Accelerator
@@ -16,6 +18,8 @@ from ..models.super_resolution import PatchDiscriminator, bicubic
 from ..models.text_gan import TextGAN, TextGANConfig, vocabulary
 from .recipes import Recipe
 
+GAN_PARTS = ("generator", "cost")  # trained by their own optimisers: prepared as separate modules
+TEXT_GAN_PARTS = ("text_encoder", "image_encoder", "generator", "discriminator", "logit", "text_projection")
 DIAGNOSTIC_EVERY = 100  # steps between class-histogram checks of GAN samples
 
 
@@ -150,8 +154,10 @@ def train_text_gan(captioned: dict, recipe: Recipe, accelerator: Accelerator, ma
         betas=recipe.betas,
     )
     opt_gen = torch.optim.Adam(model.generator.parameters(), lr=recipe.learning_rate, betas=recipe.betas)
-    model, opt_text, opt_disc, opt_gen, loader = accelerator.prepare(model, opt_text, opt_disc, opt_gen, loader)
-    net, noise = accelerator.unwrap_model(model), torch.Generator(device=accelerator.device).manual_seed(recipe.seed)
+    prepare_parts(accelerator, model, TEXT_GAN_PARTS)
+    opt_text, opt_disc, opt_gen, loader = accelerator.prepare(opt_text, opt_disc, opt_gen, loader)
+    net = model
+    noise = torch.Generator(device=accelerator.device).manual_seed(recipe.seed + accelerator.process_index)
     history, step = [], 0
     for epoch in range(recipe.warmup_epochs + recipe.epochs):
         warmup = epoch < recipe.warmup_epochs
@@ -170,7 +176,7 @@ def train_text_gan(captioned: dict, recipe: Recipe, accelerator: Accelerator, ma
         history.append(sum(totals) / len(totals))
         if max_steps is not None and step >= max_steps:
             break
-    return net.eval().cpu(), history
+    return unwrap_parts(accelerator, net, TEXT_GAN_PARTS).eval().cpu(), history
 
 
 @torch.no_grad()
@@ -190,9 +196,12 @@ def train_gan(model, images, labels, recipe: Recipe, accelerator: Accelerator, c
     loader = make_loader(images, labels, recipe)
     opt_cost = torch.optim.Adam(model.cost.parameters(), lr=recipe.learning_rate, betas=recipe.betas)
     opt_gen = torch.optim.Adam(model.generator.parameters(), lr=recipe.learning_rate, betas=recipe.betas)
-    model, opt_cost, opt_gen, loader = accelerator.prepare(model, opt_cost, opt_gen, loader)
-    net = accelerator.unwrap_model(model)
-    noise = torch.Generator(device=accelerator.device).manual_seed(recipe.seed)
+    # the generator and the cost network are prepared as separate modules (one DDP wrapper each on several
+    # processes) and put back on the model, so both losses run through the wrappers; each rank its own noise
+    net = model
+    prepare_parts(accelerator, net, GAN_PARTS)
+    opt_cost, opt_gen, loader = accelerator.prepare(opt_cost, opt_gen, loader)
+    noise = torch.Generator(device=accelerator.device).manual_seed(recipe.seed + accelerator.process_index)
     log = {
         k: []
         for k in (
@@ -212,7 +221,7 @@ def train_gan(model, images, labels, recipe: Recipe, accelerator: Accelerator, c
         for x, y in bar:
             z = torch.randn(len(x), net.config.latent_dim, generator=noise, device=x.device)
             y_fake = torch.randint(net.config.num_classes, (len(x),), generator=noise, device=x.device)
-            fake = model(z, y_fake)
+            fake = net(z, y_fake)
             # (1) update the cost network: L_C = C(x) + [m - C(G(z))]^+  (or the discriminator's loss)
             cost = net.cost_loss(x, fake, y, y_fake)
             opt_cost.zero_grad(set_to_none=True)
@@ -232,13 +241,41 @@ def train_gan(model, images, labels, recipe: Recipe, accelerator: Accelerator, c
                 ("generator_grad_norm", grad_norm),
             ):
                 log[key].append(round(float(value.detach()), 5))
-            if classifier is not None and step % DIAGNOSTIC_EVERY == 0:
-                histogram, accuracy = sample_diagnostics(net, classifier)
+            if classifier is not None and step % DIAGNOSTIC_EVERY == 0 and accelerator.is_main_process:
+                with plain_parts(accelerator, net, GAN_PARTS):  # rank 0 alone: never through the wrappers
+                    histogram, accuracy = sample_diagnostics(net, classifier)
                 log["histogram_step"].append(step)
                 log["class_histogram"].append([round(h, 4) for h in histogram])
                 log["conditional_accuracy"].append(accuracy)
             bar.set_postfix(L_C=f"{log['cost_loss'][-1]:.2f}", L_G=f"{log['generator_loss'][-1]:.2f}")
             step += 1
             if max_steps is not None and step >= max_steps:
-                return net.eval().cpu(), log
-    return net.eval().cpu(), log
+                return unwrap_parts(accelerator, net, GAN_PARTS).eval().cpu(), log
+    return unwrap_parts(accelerator, net, GAN_PARTS).eval().cpu(), log
+
+
+def prepare_parts(accelerator: Accelerator, net, names: tuple[str, ...]) -> None:
+    """Prepare the named submodules of `net` as separate modules (one process-group wrapper each when several
+    processes train) and put them back on `net`, so the model's own loss methods run through the wrappers."""
+    prepared = accelerator.prepare(*(getattr(net, name) for name in names))
+    for name, module in zip(names, prepared if len(names) > 1 else (prepared,)):
+        setattr(net, name, module)
+
+
+def unwrap_parts(accelerator: Accelerator, net, names: tuple[str, ...]):
+    """`net` with the named submodules taken out of their wrappers again (in place)."""
+    for name in names:
+        setattr(net, name, accelerator.unwrap_model(getattr(net, name)))
+    return net
+
+
+@contextlib.contextmanager
+def plain_parts(accelerator: Accelerator, net, names: tuple[str, ...]):
+    """`net` with its own submodules for a while (for work one rank does alone), the wrappers put back after."""
+    wrapped = {name: getattr(net, name) for name in names}
+    unwrap_parts(accelerator, net, names)
+    try:
+        yield net
+    finally:
+        for name, module in wrapped.items():
+            setattr(net, name, module)

@@ -86,6 +86,8 @@ def steerable_step(gan, walks, x, y, opt_cost, opt_gen, noise, walk_weight: floa
     loss = gen.loss + walk_weight * walk_loss
     opt_gen.zero_grad(set_to_none=True)
     backward(loss)
+    if accelerator is not None and accelerator.num_processes > 1:  # the walks are no wrapped module: average here
+        walks.directions.grad = accelerator.reduce(walks.directions.grad, reduction="mean")
     grad_norm = torch.cat([p.grad.flatten() for p in gan.generator.parameters() if p.grad is not None]).norm()
     opt_gen.step()
     with torch.no_grad():  # keep every walk at its fixed length
@@ -116,10 +118,15 @@ def train_steerable(
     device="cpu",
     max_steps: int | None = None,
     time_limit_s: float | None = None,
+    accelerator=None,
 ):
     """Fine-tune `gan` (in place) with walks for every edit; returns (gan with EMA generator, walks, per-step log)."""
     import time
 
+    from .loop import GAN_PARTS, prepare_parts, unwrap_parts  # noqa: PLC0415
+
+    if accelerator is not None:
+        device = accelerator.device
     gan = gan.to(device).train()
     walks = initial_walks(gan.config.latent_dim, generator_name, seed).to(device)
     opt_cost = torch.optim.Adam(gan.cost.parameters(), lr=learning_rate, betas=(0.5, 0.999))
@@ -129,7 +136,12 @@ def train_steerable(
         betas=(0.5, 0.999),
     )
     ema = AveragedModel(gan.generator, multi_avg_fn=get_ema_multi_avg_fn(ema_decay), use_buffers=True)
-    noise = torch.Generator().manual_seed(seed)
+    rank = 0
+    if accelerator is not None:  # G and C prepared apart (one wrapper each); the walks' gradient averaged by hand
+        prepare_parts(accelerator, gan, GAN_PARTS)
+        opt_cost, opt_gen = accelerator.prepare(opt_cost, opt_gen)
+        rank = accelerator.process_index
+    noise = torch.Generator().manual_seed(seed + rank)  # each rank its own batches and noise
     images, labels = images.to(device), labels.to(device)
     steps_per_epoch = len(images) // batch_size
     total = int(epochs * steps_per_epoch) if max_steps is None else max_steps
@@ -138,10 +150,14 @@ def train_steerable(
         if step % steps_per_epoch == 0:
             order = torch.randperm(len(images), generator=noise).to(device)
         index = order[(step % steps_per_epoch) * batch_size :][:batch_size]
-        log.append(steerable_step(gan, walks, images[index], labels[index], opt_cost, opt_gen, noise, walk_weight))
-        ema.update_parameters(gan.generator)
+        log.append(
+            steerable_step(gan, walks, images[index], labels[index], opt_cost, opt_gen, noise, walk_weight, accelerator)
+        )
+        ema.update_parameters(gan.generator if accelerator is None else accelerator.unwrap_model(gan.generator))
         if time_limit_s is not None and time.time() - start > time_limit_s:
             break
+    if accelerator is not None:
+        unwrap_parts(accelerator, gan, GAN_PARTS)
     gan.generator.load_state_dict(ema.module.state_dict())
     return gan.eval(), walks.eval(), log
 
