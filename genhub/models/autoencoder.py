@@ -143,14 +143,18 @@ class Autoencoder(PreTrainedModel):
         """h = f(W_h x + b_h); images (N, C, H, W) -> h (N, d)."""
         return ACTIVATIONS[self.config.encoder_activation](self.encoder(images.flatten(1)))
 
-    def decode(self, code: torch.Tensor) -> torch.Tensor:
-        """x_hat = g(W_x h + b_x); h (N, d) -> (N, C, H, W)."""
+    def decode_logits(self, code: torch.Tensor) -> torch.Tensor:
+        """W_x h + b_x, before g; h (N, d) -> (N, C, H, W)."""
         if self.config.tied_weights:
             pre = F.linear(code, self.encoder.weight.t(), self.decoder_bias)
         else:
             pre = self.decoder(code)
         c, s = self.config.num_channels, self.config.image_size
-        return ACTIVATIONS[self.config.decoder_activation](pre).view(-1, c, s, s)
+        return pre.view(-1, c, s, s)
+
+    def decode(self, code: torch.Tensor) -> torch.Tensor:
+        """x_hat = g(W_x h + b_x); h (N, d) -> (N, C, H, W)."""
+        return ACTIVATIONS[self.config.decoder_activation](self.decode_logits(code))
 
     def contractive_penalty(self, images: torch.Tensor) -> torch.Tensor:
         """||dh/dx||_F^2 per image in closed form: sum_i f'(a_i)^2 sum_j W_ij^2, shape (N,)."""
@@ -168,8 +172,12 @@ class Autoencoder(PreTrainedModel):
             corrupt_input = self.training
         corrupted = corrupt(images, config.noise_type, config.noise_level, generator) if corrupt_input else images
         code = self.encode(corrupted)
-        reconstruction = self.decode(code)
-        rec_loss = reconstruction_loss(images, reconstruction, config.reconstruction_loss)
+        logits = self.decode_logits(code)
+        reconstruction = ACTIVATIONS[config.decoder_activation](logits)
+        if config.reconstruction_loss == "bce":  # from the logits: exact, stable, and safe under autocast
+            rec_loss = F.binary_cross_entropy_with_logits(logits, images, reduction="none").flatten(1).sum(1).mean()
+        else:
+            rec_loss = reconstruction_loss(images, reconstruction, config.reconstruction_loss)
         loss, contractive = rec_loss, None
         if config.contractive_weight > 0:
             contractive = self.contractive_penalty(corrupted).mean()

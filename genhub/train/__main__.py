@@ -31,6 +31,7 @@ from .cards import (
     write_card,
 )
 from .families import FAMILIES, evaluate
+from .loop import RunState
 from .recipes import RECIPES
 
 
@@ -133,6 +134,26 @@ def main(argv: list[str] | None = None) -> Path | None:
         help="override a field of the model's config (JSON value), e.g. --config latent_dim=8",
     )
     parser.add_argument("--digest", action="store_true", help="each process prints a digest of its trained weights")
+    parser.add_argument("--mixed-precision", choices=["no", "fp16", "bf16"], default="no", help="Accelerate's autocast")
+    parser.add_argument(
+        "--tracker",
+        choices=["none", "tensorboard"],
+        default="none",
+        help="log the losses through Accelerate to runs/<recipe>/",
+    )
+    parser.add_argument(
+        "--save-every",
+        type=int,
+        default=0,
+        metavar="EPOCHS",
+        help="save the resumable state (weights, optimiser, RNG) to runs/<recipe>/epoch_<n> every N epochs",
+    )
+    parser.add_argument(
+        "--resume-from-checkpoint",
+        type=Path,
+        metavar="DIR",
+        help="continue from a state saved by --save-every (autoencoders, VAEs, classifier)",
+    )
     args = parser.parse_args(argv)
     recipe = with_overrides(RECIPES[args.recipe], args, parser)
     if args.card_only:
@@ -141,11 +162,20 @@ def main(argv: list[str] | None = None) -> Path | None:
     if args.dry_run:
         recipe = replace(recipe, batch_size=16)
     set_seed(recipe.seed)
-    accelerator = Accelerator()
+    runs = Path("runs") / args.recipe
+    accelerator = Accelerator(
+        mixed_precision=args.mixed_precision,
+        project_dir=str(runs),
+        log_with=None if args.tracker == "none" else args.tracker,
+    )
+    if args.tracker != "none":
+        accelerator.init_trackers(args.recipe, config={k: str(v) for k, v in vars(recipe).items()})
+    run = RunState(runs, args.save_every, args.resume_from_checkpoint)
     split = load_split(args.dry_run)
     max_steps = 2 if args.dry_run else None
     start = time.time()
-    trained = FAMILIES[recipe.family].train(recipe, split, accelerator, max_steps, args.recipe)
+    trained = FAMILIES[recipe.family].train(recipe, split, accelerator, max_steps, args.recipe, run)
+    accelerator.end_training()
     model, history, extras, diagnostics = trained.model, trained.history, trained.extras, trained.diagnostics
     seconds = time.time() - start
     if args.digest:

@@ -50,14 +50,20 @@ class Trained:
     log: dict = field(default_factory=dict)
 
 
-def _train_plain(recipe: Recipe, split: dict, accelerator, max_steps, name: str) -> Trained:
+def _train_plain(recipe: Recipe, split: dict, accelerator, max_steps, name: str, run=None) -> Trained:
     model, history = train_model(
-        build_model(recipe), split["train_images"], recipe, accelerator, max_steps, labels=split["train_labels"]
+        build_model(recipe),
+        split["train_images"],
+        recipe,
+        accelerator,
+        max_steps,
+        labels=split["train_labels"],
+        run=run,
     )
     return Trained(model, history)
 
 
-def _train_gan(recipe: Recipe, split: dict, accelerator, max_steps, name: str) -> Trained:
+def _train_gan(recipe: Recipe, split: dict, accelerator, max_steps, name: str, run=None) -> Trained:
     model, steps = train_gan(
         build_model(recipe),
         split["train_images"],
@@ -75,7 +81,7 @@ def _train_gan(recipe: Recipe, split: dict, accelerator, max_steps, name: str) -
     )
 
 
-def _train_text_gan(recipe: Recipe, split: dict, accelerator, max_steps, name: str) -> Trained:
+def _train_text_gan(recipe: Recipe, split: dict, accelerator, max_steps, name: str, run=None) -> Trained:
     dry = max_steps is not None
     captioned = data.load_captioned("train", limit=64 if dry else None)
     recipe = replace(recipe, warmup_epochs=1 if dry else recipe.warmup_epochs)
@@ -83,11 +89,11 @@ def _train_text_gan(recipe: Recipe, split: dict, accelerator, max_steps, name: s
     return Trained(model, history, tokenizer_files(model))
 
 
-def _train_super_resolution(recipe: Recipe, split: dict, accelerator, max_steps, name: str) -> Trained:
+def _train_super_resolution(recipe: Recipe, split: dict, accelerator, max_steps, name: str, run=None) -> Trained:
     return Trained(*train_super_resolution(build_model(recipe), split["train_images"], recipe, accelerator, max_steps))
 
 
-def _train_walks(recipe: Recipe, split: dict, accelerator, max_steps, name: str) -> Trained:
+def _train_walks(recipe: Recipe, split: dict, accelerator, max_steps, name: str, run=None) -> Trained:
     walks, history = train_walks(recipe, split, max_steps, accelerator)
     if not accelerator.is_main_process:  # the scorecard is evaluation: the main process alone
         return Trained(walks, history)
@@ -126,7 +132,7 @@ class Family:
 
     config_class: type
     model_class: type
-    train: Callable  # (recipe, split, accelerator, max_steps, name) -> Trained
+    train: Callable  # (recipe, split, accelerator, max_steps, name, run) -> Trained (run: resumable state, plain loop)
     evaluate: Callable  # (model, recipe, split, num_samples) -> {figure: value}
     class_names: bool = True  # whether the config carries Fashion-MNIST's class names
 

@@ -4,6 +4,9 @@ caption-GAN loops with their labelled updates "(1) cost network, (2) generator".
 from __future__ import annotations
 
 import contextlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
 
 import torch
 import torch.nn.functional as F
@@ -23,15 +26,43 @@ TEXT_GAN_PARTS = ("text_encoder", "image_encoder", "generator", "discriminator",
 DIAGNOSTIC_EVERY = 100  # steps between class-histogram checks of GAN samples
 
 
-def make_loader(images: torch.Tensor, labels: torch.Tensor | None, recipe: Recipe) -> DataLoader:
+def make_loader(
+    images: torch.Tensor, labels: torch.Tensor | None, recipe: Recipe, order: torch.Generator | None = None
+) -> DataLoader:
+    """Shuffled batches; `order` (seeded here unless given) draws the shuffling."""
     labels = labels if labels is not None else torch.zeros(len(images), dtype=torch.long)
     return DataLoader(
         TensorDataset(images, labels),
         batch_size=recipe.batch_size,
         shuffle=True,
         drop_last=True,
-        generator=torch.Generator().manual_seed(recipe.seed),
+        generator=order if order is not None else torch.Generator().manual_seed(recipe.seed),
     )
+
+
+@dataclass
+class RunState:
+    """Where a run keeps its resumable state (Accelerate's save_state: weights, optimiser, RNG) and how often."""
+
+    folder: Path | None = None  # runs/<recipe>: one sub-folder per saved epoch (git-ignored)
+    save_every: int = 0  # epochs between saves (0 = never)
+    resume_from: Path | None = None  # a saved epoch folder to continue from
+
+    def resume(self, accelerator: Accelerator) -> tuple[int, list[float]]:
+        """Load the saved state: (the first epoch still to run, the loss history so far)."""
+        if self.resume_from is None:
+            return 0, []
+        accelerator.load_state(str(self.resume_from))
+        done = json.loads((Path(self.resume_from) / "progress.json").read_text())
+        return done["epoch"] + 1, done["history"]
+
+    def save(self, accelerator: Accelerator, epoch: int, history: list[float]) -> None:
+        if self.folder is None or not self.save_every or (epoch + 1) % self.save_every:
+            return
+        target = Path(self.folder) / f"epoch_{epoch}"
+        accelerator.save_state(str(target))
+        if accelerator.is_main_process:
+            (target / "progress.json").write_text(json.dumps({"epoch": epoch, "history": history}))
 
 
 def train_model(
@@ -41,13 +72,18 @@ def train_model(
     accelerator: Accelerator,
     max_steps: int | None = None,
     labels: torch.Tensor | None = None,
+    run: RunState | None = None,
 ):
-    """The training loop: Adam on the model's own loss; returns the per-epoch mean losses."""
-    loader = make_loader(images, labels, recipe)
+    """The training loop: Adam on the model's own loss; returns the per-epoch mean losses. Each epoch's order is
+    drawn from seed + epoch, so a run resumed from a saved epoch continues exactly as an uninterrupted one."""
+    run = run or RunState()
+    order = torch.Generator()
+    loader = make_loader(images, labels, recipe, order)
     optimizer = torch.optim.Adam(model.parameters(), lr=recipe.learning_rate, betas=recipe.betas)
     model, optimizer, loader = accelerator.prepare(model, optimizer, loader)
-    history = []
-    for epoch in range(recipe.epochs):
+    first, history = run.resume(accelerator)
+    for epoch in range(first, recipe.epochs):
+        order.manual_seed(recipe.seed + epoch)
         model.train()
         total, count = 0.0, 0
         bar = tqdm(loader, desc=f"epoch {epoch + 1}/{recipe.epochs}", disable=not accelerator.is_local_main_process)
@@ -58,9 +94,11 @@ def train_model(
             optimizer.step()
             total, count = total + loss.item(), count + 1
             bar.set_postfix(loss=f"{total / count:.2f}")
+            accelerator.log({"train/loss": loss.item()}, step=epoch * len(loader) + step)
             if max_steps is not None and step + 1 >= max_steps:
                 break
         history.append(total / count)
+        run.save(accelerator, epoch, history)
         if max_steps is not None:
             break
     return accelerator.unwrap_model(model).eval().cpu(), history
