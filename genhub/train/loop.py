@@ -92,12 +92,14 @@ def train_model(
             optimizer.zero_grad(set_to_none=True)
             accelerator.backward(loss)
             optimizer.step()
-            total, count = total + loss.item(), count + 1
-            bar.set_postfix(loss=f"{total / count:.2f}")
-            accelerator.log({"train/loss": loss.item()}, step=epoch * len(loader) + step)
+            total, count = total + loss.detach(), count + 1  # summed as a tensor: no sync per step
+            if accelerator.trackers:
+                accelerator.log({"train/loss": loss.item()}, step=epoch * len(loader) + step)
+            if step % 50 == 0:
+                bar.set_postfix(loss=f"{float(total) / count:.2f}")
             if max_steps is not None and step + 1 >= max_steps:
                 break
-        history.append(total / count)
+        history.append(float(total) / count)
         run.save(accelerator, epoch, history)
         if max_steps is not None:
             break
