@@ -54,3 +54,15 @@ def test_gan_training_logs_the_three_pitfalls():
     history, text = train.gan_summary(log, steps_per_epoch=6)
     assert len(history) == 2 and "gradient norm" in text
     assert train.diagnostics_plot(log, "test")[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_flags_and_tracker(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    argv = ["fashion-ae-under", "--dry-run", "--tracker", "tensorboard", "--batch-size", "8", "--learning-rate", "0.01",
+            "--config", "hidden_size=16", "--mixed-precision", "bf16"]
+    assert train.main(argv) is None
+    printed = json.loads(capsys.readouterr().out)
+    assert printed["recipe"] == "fashion-ae-under" and printed["test"]["loss"] > 0
+    assert list((tmp_path / "runs" / "fashion-ae-under").rglob("events.out.tfevents.*"))  # TensorBoard's log
+    with pytest.raises(SystemExit):
+        train.main(["fashion-ae-under", "--dry-run", "--config", "hidden_size"])
