@@ -58,8 +58,20 @@ def test_gan_training_logs_the_three_pitfalls():
 
 def test_flags_and_tracker(tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
-    argv = ["fashion-ae-under", "--dry-run", "--tracker", "tensorboard", "--batch-size", "8", "--learning-rate", "0.01",
-            "--config", "hidden_size=16", "--mixed-precision", "bf16"]
+    argv = [
+        "fashion-ae-under",
+        "--dry-run",
+        "--tracker",
+        "tensorboard",
+        "--batch-size",
+        "8",
+        "--learning-rate",
+        "0.01",
+        "--config",
+        "hidden_size=16",
+        "--mixed-precision",
+        "bf16",
+    ]
     assert train.main(argv) is None
     printed = json.loads(capsys.readouterr().out)
     assert printed["recipe"] == "fashion-ae-under" and printed["test"]["loss"] > 0
