@@ -113,7 +113,7 @@ def weights_digest(model) -> str:
     return digest.hexdigest()[:16]
 
 
-def main(argv: list[str] | None = None) -> Path | None:
+def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m genhub.train", description=__doc__.splitlines()[0])
     parser.add_argument("recipe", choices=sorted(RECIPES))
     parser.add_argument("--epochs", type=int, help="override the recipe's number of epochs")
@@ -154,6 +154,32 @@ def main(argv: list[str] | None = None) -> Path | None:
         metavar="DIR",
         help="continue from a state saved by --save-every (autoencoders, VAEs, classifier)",
     )
+    return parser
+
+
+def save_trained(name: str, recipe, trained, figures: dict, seconds: float, split: dict, folder: Path) -> Path:
+    """Write the checkpoint folder (weights, config, card, log, preview) atomically; check it loads strictly."""
+    log = {
+        "recipe": name,
+        "train_loss_per_epoch": trained.history,
+        "test_figures": figures,
+        "train_seconds": seconds,
+        "threads": torch.get_num_threads(),
+    } | trained.log
+    extras = trained.extras | {
+        "training_log.json": json.dumps(log).encode(),
+        "preview.png": preview(trained.model, recipe, split),
+    }
+    card = write_card(
+        name, recipe, trained.model, figures, trained.history, seconds, trained.diagnostics, log["threads"]
+    )
+    save_checkpoint(trained.model, folder, card, extras)
+    load_model(folder)  # the written checkpoint loads strictly
+    return folder
+
+
+def main(argv: list[str] | None = None) -> Path | None:
+    parser = build_parser()
     args = parser.parse_args(argv)
     recipe = with_overrides(RECIPES[args.recipe], args, parser)
     if args.card_only:
@@ -176,8 +202,7 @@ def main(argv: list[str] | None = None) -> Path | None:
     start = time.time()
     trained = FAMILIES[recipe.family].train(recipe, split, accelerator, max_steps, args.recipe, run)
     accelerator.end_training()
-    model, history, extras, diagnostics = trained.model, trained.history, trained.extras, trained.diagnostics
-    seconds = time.time() - start
+    model, seconds = trained.model, time.time() - start
     if args.digest:
         print(
             f"rank {accelerator.process_index} of {accelerator.num_processes} {accelerator.distributed_type} "
@@ -187,26 +212,18 @@ def main(argv: list[str] | None = None) -> Path | None:
     if not accelerator.is_main_process:  # evaluation and saving: the main process alone
         return None
     figures = evaluate(model, recipe, split, num_samples=1000 if args.dry_run else 10000)
-    accelerator.print(json.dumps({"recipe": args.recipe, "train_loss": history, "test": figures}, indent=1))
+    accelerator.print(json.dumps({"recipe": args.recipe, "train_loss": trained.history, "test": figures}, indent=1))
     if args.dry_run:
         return None
-    folder = Path(args.output) if args.output else CHECKPOINTS_DIR / args.recipe
-    log = {
-        "recipe": args.recipe,
-        "train_loss_per_epoch": history,
-        "test_figures": figures,
-        "train_seconds": seconds,
-        "threads": torch.get_num_threads(),
-    }
-    log |= trained.log
-    extras |= {"training_log.json": json.dumps(log).encode(), "preview.png": preview(model, recipe, split)}
-    save_checkpoint(
-        model,
-        folder,
-        write_card(args.recipe, recipe, model, figures, history, seconds, diagnostics, log["threads"]),
-        extras,
+    folder = save_trained(
+        args.recipe,
+        recipe,
+        trained,
+        figures,
+        seconds,
+        split,
+        Path(args.output) if args.output else CHECKPOINTS_DIR / args.recipe,
     )
-    load_model(folder)  # the written checkpoint loads strictly
     accelerator.print(f"saved {folder}")
     return folder
 

@@ -217,6 +217,20 @@ DATA_TEXT = {
 }
 
 
+def figures_section(name: str, recipe: Recipe, figures: dict) -> str:
+    """The card's table of test figures, with the rows of the checkpoints the recipe compares with."""
+    if recipe.family == "walks":
+        return walks_table(figures)
+    if recipe.family == "text_gan":
+        return figures_table(figures)
+    rows = {name: figures}
+    for other in recipe.compare_with:
+        log = CHECKPOINTS_DIR / other / "training_log.json"
+        if log.exists():
+            rows[other] = json.loads(log.read_text())["test_figures"]
+    return figures_table(rows)
+
+
 def write_card(
     name: str,
     recipe: Recipe,
@@ -228,19 +242,8 @@ def write_card(
     threads: int | None = None,
     device: str | None = None,
 ):
-    rows = {name: figures}
-    for other in recipe.compare_with:
-        log = CHECKPOINTS_DIR / other / "training_log.json"
-        if log.exists():
-            rows[other] = json.loads(log.read_text())["test_figures"]
     meaning, use, kind = CARD_TEXT[recipe.family]
-    table = (
-        walks_table(figures)
-        if recipe.family == "walks"
-        else figures_table(figures)
-        if recipe.family == "text_gan"
-        else figures_table(rows)
-    )
+    table = figures_section(name, recipe, figures)
     unit = f"{recipe.epochs} steps over all edits" if recipe.family == "walks" else f"{len(history)} epochs"
     sections = {
         "Install": f"`pip install fdl-genhub` (imports as `genhub`); on the Hub as `{HUB_NAMESPACE}/{name}`: "

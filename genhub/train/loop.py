@@ -21,6 +21,16 @@ from ..models.super_resolution import PatchDiscriminator, bicubic
 from ..models.text_gan import TextGAN, TextGANConfig, vocabulary
 from .recipes import Recipe
 
+GAN_LOG = (
+    "cost_loss",
+    "generator_loss",
+    "energy_real",
+    "energy_fake",
+    "generator_grad_norm",
+    "histogram_step",
+    "class_histogram",
+    "conditional_accuracy",
+)  # what train_gan logs, per step or per diagnostic
 GAN_PARTS = ("generator", "cost")  # trained by their own optimisers: prepared as separate modules
 TEXT_GAN_PARTS = ("text_encoder", "image_encoder", "generator", "discriminator", "logit", "text_projection")
 DIAGNOSTIC_EVERY = 100  # steps between class-histogram checks of GAN samples
@@ -242,19 +252,7 @@ def train_gan(model, images, labels, recipe: Recipe, accelerator: Accelerator, c
     prepare_parts(accelerator, net, GAN_PARTS)
     opt_cost, opt_gen, loader = accelerator.prepare(opt_cost, opt_gen, loader)
     noise = torch.Generator(device=accelerator.device).manual_seed(recipe.seed + accelerator.process_index)
-    log = {
-        k: []
-        for k in (
-            "cost_loss",
-            "generator_loss",
-            "energy_real",
-            "energy_fake",
-            "generator_grad_norm",
-            "histogram_step",
-            "class_histogram",
-            "conditional_accuracy",
-        )
-    }
+    log = {k: [] for k in GAN_LOG}
     step = 0
     for epoch in range(recipe.epochs):
         bar = tqdm(loader, desc=f"epoch {epoch + 1}/{recipe.epochs}", disable=not accelerator.is_local_main_process)

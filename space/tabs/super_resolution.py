@@ -60,6 +60,38 @@ def to_image(x: torch.Tensor, scale: int = 1) -> Image.Image:
     return image.resize((image.width * scale, image.height * scale), Image.NEAREST) if scale > 1 else image
 
 
+def input_pair(image, example: str, scale: int):
+    """(low, truth or None, source): an upload is upscaled as it is (no ground truth); an example is first
+    downscaled by the factor, so the original is the ground truth."""
+    if image:
+        return upload_tensor(image), None, "your image"
+    truth = load_example(example)
+    truth = truth[:, :, : truth.shape[2] // scale * scale, : truth.shape[3] // scale * scale]
+    return bicubic(truth, (truth.shape[2] // scale, truth.shape[3] // scale)), truth, html.escape(example)
+
+
+def python_recipe(uploaded: bool, example: str, scale: int, method: str, model: str, steps: int) -> str:
+    """The Python that reproduces a super-resolution answer, from the same input."""
+    if uploaded:
+        load = f"from genhub.images import image_tensor\nlow = image_tensor({UPLOADED!r})"
+    elif example.startswith("photo: "):
+        load = f"from genhub.images import example_photo\ntruth = example_photo({example[7:]!r}, 256)"
+    else:
+        index = EXAMPLE_NAMES.index(example[9:])
+        load = f"from genhub.images import example_items\ntruth = example_items()[0][{index}:{index + 1}]"
+    if not uploaded:
+        load += (
+            "\nfrom genhub.models.super_resolution import bicubic\n"
+            f"truth = truth[:, :, : truth.shape[2] // {scale} * {scale}, : truth.shape[3] // {scale} * {scale}]\n"
+            f"low = bicubic(truth, (truth.shape[2] // {scale}, truth.shape[3] // {scale}))"
+        )
+    model_arg = f", model=genhub.load_model({model!r})" if method == "learned" else ""
+    return (
+        f"import genhub\nfrom genhub.operations import super_resolve\n{load}\n"
+        f"high = super_resolve(low, scale={scale}, method={method!r}{model_arg}, steps={steps}, seed=0)"
+    )
+
+
 @handler
 def super_resolve_endpoint(
     image, example: str, scale: int, method: str, model: str, steps: int, progress=gr.Progress()
@@ -79,14 +111,9 @@ def super_resolve_endpoint(
     if scale not in (2, 4) or method not in METHODS:
         raise ValueError(f"scale must be 2 or 4 and method one of {', '.join(METHODS)}")
     steps = number("steps", steps, 10, 2000, integer=True)
-    if not image and not isinstance(example, str):
-        raise ValueError("give an image: an upload, or one of the examples")
-    if image:  # an upload is upscaled as it is: no ground truth
-        low, truth, source = upload_tensor(image), None, "your image"
-    else:  # an example is first downscaled by the factor, so the original is the ground truth
-        truth = load_example(example)
-        truth = truth[:, :, : truth.shape[2] // scale * scale, : truth.shape[3] // scale * scale]
-        low, source = bicubic(truth, (truth.shape[2] // scale, truth.shape[3] // scale)), html.escape(example)
+    if not image and (not isinstance(example, str) or not example.startswith(("photo: ", "fashion: "))):
+        raise ValueError('give an image: an upload, or one of the examples ("photo: ..." or "fashion: ...")')
+    low, truth, source = input_pair(image, example, scale)
     net = None
     if method == "learned":
         net = get_model(model)
@@ -119,25 +146,7 @@ def super_resolve_endpoint(
     params = dict(
         image=upload_expr() if image else None, example=example, scale=scale, method=method, model=model, steps=steps
     )
-    if image:
-        load = f"from genhub.images import image_tensor\nlow = image_tensor({UPLOADED!r})"
-    elif example.startswith("photo: "):
-        load = f"from genhub.images import example_photo\ntruth = example_photo({example[7:]!r}, 256)"
-    else:
-        index = EXAMPLE_NAMES.index(example[9:])
-        load = f"from genhub.images import example_items\ntruth = example_items()[0][{index}:{index + 1}]"
-    if not image:
-        load += (
-            "\nfrom genhub.models.super_resolution import bicubic\n"
-            f"truth = truth[:, :, : truth.shape[2] // {scale} * {scale}, : truth.shape[3] // {scale} * {scale}]\n"
-            f"low = bicubic(truth, (truth.shape[2] // {scale}, truth.shape[3] // {scale}))"
-        )
-    model_arg = f", model=genhub.load_model({model!r})" if method == "learned" else ""
-    code = (
-        f"import genhub\nfrom genhub.operations import super_resolve\n{load}\n"
-        f"high = super_resolve(low, scale={scale}, method={method!r}{model_arg}, steps={steps}, "
-        "seed=0)"
-    )
+    code = python_recipe(bool(image), example, scale, method, model, steps)
     return (
         (image_file(to_image(base, zoom)), image_file(to_image(out, zoom))),
         image_file(to_image(out)),

@@ -57,6 +57,9 @@ def test_gan_training_logs_the_three_pitfalls():
 
 
 def test_flags_and_tracker(tmp_path, monkeypatch, capsys):
+    from accelerate.state import AcceleratorState
+
+    AcceleratorState._reset_state(reset_partial_state=True)  # a fresh process would start with none
     monkeypatch.chdir(tmp_path)
     argv = [
         "fashion-ae-under",
@@ -78,3 +81,4 @@ def test_flags_and_tracker(tmp_path, monkeypatch, capsys):
     assert list((tmp_path / "runs" / "fashion-ae-under").rglob("events.out.tfevents.*"))  # TensorBoard's log
     with pytest.raises(SystemExit):
         train.main(["fashion-ae-under", "--dry-run", "--config", "hidden_size"])
+    AcceleratorState._reset_state(reset_partial_state=True)
