@@ -58,11 +58,42 @@ def strip_ms(gan, walks, repeats: int = 30) -> float:
     return statistics.median(times) * 1e3
 
 
+def api_latency(repeats: int = 20) -> None:
+    """/steer_walk (9 frames) through gradio_client beside /vae_sample of one image (the cheapest model call: the
+    round-trip floor of gradio itself), the app started here on 127.0.0.1."""
+    from gradio_client import Client
+
+    import app
+    from space import LAUNCH
+
+    _, url, _ = app.demo.launch(**{**LAUNCH, "server_name": "127.0.0.1", "prevent_thread_lock": True, "quiet": True})
+    client = Client(url, verbose=False)
+    calls = {
+        "/vae_sample (1 image: the floor)": dict(model="fashion-vae", num_images=1, seed=0, api_name="/vae_sample"),
+        "/steer_walk (9 frames, GIF)": dict(
+            model="fashion-ebgan", class_name="Bag", seed=0, edit="zoom", alpha=1.5, frames=9, api_name="/steer_walk"
+        ),
+    }
+    print("\n| endpoint via gradio_client | median ms |\n|---|---|")
+    for name, kwargs in calls.items():
+        client.predict(**kwargs)
+        times = []
+        for _ in range(repeats):
+            start = time.perf_counter()
+            client.predict(**kwargs)
+            times.append(time.perf_counter() - start)
+        print(f"| {name} | {statistics.median(times) * 1e3:.1f} |", flush=True)
+    app.demo.close()
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--images", type=int, default=500)
     parser.add_argument("--before", type=Path, help="folder of earlier checkpoints to compare with")
+    parser.add_argument("--api-only", action="store_true", help="only the API round trip of /steer_walk")
     args = parser.parse_args()
+    if args.api_only:
+        return api_latency()
     classifier = genhub.load_model("fashion-classifier")
     (test_x, test_y), (train_x, _) = data.load_fashion_mnist("test"), data.load_fashion_mnist("train")
     test, reference = data.as_float_images(test_x), data.as_float_images(train_x[:10000])
