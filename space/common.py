@@ -298,6 +298,24 @@ def deadline_progress(progress, limit_s: float = LONG_JOB_LIMIT_S):
     return report
 
 
+def on_run(trigger, fn, inputs, outputs, **kwargs):
+    """trigger(fn, inputs, outputs, **kwargs), with the outputs cleared first: an error then stands on its own
+    instead of sitting on the previous answer. The clearing step is private (not an API endpoint)."""
+    blank = (lambda: [None] * len(outputs)) if len(outputs) > 1 else (lambda: None)
+    clear = trigger(blank, None, outputs, queue=False, api_visibility="private", show_progress="hidden")
+    return clear.then(fn, inputs, outputs, **kwargs)
+
+
+def first_result(fn, *args) -> tuple:
+    """An endpoint's answer to its default inputs, computed once at start-up, so a tab shows a result on first
+    load; Nones (and one log line) if it cannot be made."""
+    try:
+        return tuple(fn(*args))
+    except Exception as err:  # noqa: BLE001 - the tab then opens empty, as before
+        log.warning("no first result for %s: %s", getattr(fn, "__name__", fn), err)
+        return (None,) * 8
+
+
 def image_file(image: Image.Image) -> str:
     """A PNG of this answer's own (a unique file, so identical concurrent answers never share one)."""
     return output_file(png_bytes(image), ".png")

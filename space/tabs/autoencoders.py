@@ -20,6 +20,7 @@ from ..common import (
     input_code,
     models_of,
     number,
+    on_run,
     recipe,
     resolve_seed,
     show,
@@ -112,7 +113,8 @@ def create_tab():
                         for l in ("input x", "corrupted x̃", "reconstruction x̂")
                     ]
                 info, how = gr.Markdown(), gr.Markdown()
-        run.click(
+        on_run(
+            run.click,
             reconstruct_endpoint,
             [model, example, image, noise, level, seed],
             [*outs, info, how],

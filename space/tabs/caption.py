@@ -9,7 +9,19 @@ import torch
 
 from genhub.operations import caption_walk
 
-from ..common import CheckedNumber, CheckedSlider, get_model, handler, models_of, number, recipe, resolve_seed, show
+from ..common import (
+    CheckedNumber,
+    CheckedSlider,
+    first_result,
+    get_model,
+    handler,
+    models_of,
+    number,
+    on_run,
+    recipe,
+    resolve_seed,
+    show,
+)
 
 TEXT_GANS = models_of("genhub_text_gan")
 EXAMPLES = [
@@ -107,9 +119,11 @@ def create_tab():
             seed = CheckedNumber(0, precision=0, label="seed (−1 = random)")
         gr.Examples(EXAMPLES, [caption])
         go = gr.Button("Generate", variant="primary")
-        out, note, how = gr.Image(label="images", format="png", type="pil"), gr.Markdown(), gr.Markdown()
-        gr.on(
-            [go.click, caption.submit],
+        first = first_result(caption_endpoint, TEXT_GANS[0], "a red dress", 8, 0) if TEXT_GANS else (None,) * 3
+        out = gr.Image(first[0], label="images", format="png", type="pil")
+        note, how = gr.Markdown(first[1]), gr.Markdown(first[2])
+        on_run(
+            lambda *args, **kwargs: gr.on([go.click, caption.submit], *args, **kwargs),
             caption_endpoint,
             [model, caption, num, seed],
             [out, note, how],
@@ -124,7 +138,8 @@ def create_tab():
             walk = gr.Image(label="from A to B (same z)", format="png", type="pil")
             grid = gr.Image(label="style vs content: columns share z, rows share the caption", format="png", type="pil")
             walk_note, walk_how = gr.Markdown(), gr.Markdown()
-            walk_go.click(
+            on_run(
+                walk_go.click,
                 caption_walk_endpoint,
                 [model, a, b, steps, seed],
                 [walk, grid, walk_note, walk_how],

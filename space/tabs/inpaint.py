@@ -27,6 +27,7 @@ from ..common import (
     get_model,
     handler,
     number,
+    on_run,
     recipe,
     resolve_seed,
     show,
@@ -154,7 +155,8 @@ def create_tab():
                 out = gr.Image(label="original · masked · fills · Telea", format="png", type="pil")
                 info, how = gr.Markdown(), gr.Markdown()
         load.click(load_test_image, [example], [editor], api_visibility="private")
-        go.click(
+        on_run(
+            go.click,
             inpaint_endpoint,
             [editor, preset, prior, steps, seed],
             [out, info, how],

@@ -18,6 +18,7 @@ from ..common import (
     handler,
     log,
     number,
+    on_run,
     output_file,
     show,
 )
@@ -166,7 +167,8 @@ def create_tab():
         )
         controls = [family, margin, beta, lr_g, lr_d, cost_steps, batch, latent, classes, steps]
         preset.change(preset_values, [preset], [*controls, look], api_visibility="private")
-        run = train.click(
+        run = on_run(
+            train.click,
             playground_endpoint,
             [*controls, seed],
             [samples, plot, figures, model_file],

@@ -14,9 +14,11 @@ from ..common import (
     CheckedNumber,
     CheckedSlider,
     checked_class,
+    first_result,
     get_model,
     handler,
     number,
+    on_run,
     output_file,
     recipe,
     resolve_seed,
@@ -115,9 +117,12 @@ def create_tab():
             seed = CheckedNumber(0, precision=0, label="seed (−1 = random)")
             num = CheckedSlider(1, 64, value=16, step=1, label="number of images")
         go = gr.Button("Sample", variant="primary")
-        out = gr.Image(label="samples", format="png", type="pil")
-        info, how = gr.Markdown(), gr.Markdown()
-        go.click(sample_endpoint, [model, class_name, truncation, seed, num], [out, info, how], api_name="sample")
+        first = first_result(sample_endpoint, GANS[0], "any", 1.0, 0, 16) if GANS else (None,) * 3
+        out = gr.Image(first[0], label="samples", format="png", type="pil")
+        info, how = gr.Markdown(first[1]), gr.Markdown(first[2])
+        on_run(
+            go.click, sample_endpoint, [model, class_name, truncation, seed, num], [out, info, how], api_name="sample"
+        )
         with gr.Accordion("Interpolate between two seeds", open=False):
             with gr.Row():
                 seed_a = CheckedNumber(1, precision=0, label="seed A")
@@ -125,7 +130,8 @@ def create_tab():
                 steps = CheckedSlider(2, 16, value=10, step=1, label="steps")
             walk = gr.Button("Interpolate")
             strip, how_walk = gr.Image(label="z walk from seed A to seed B", format="png", type="pil"), gr.Markdown()
-            walk.click(
+            on_run(
+                walk.click,
                 interpolate_seeds_endpoint,
                 [model, class_name, seed_a, seed_b, steps, truncation],
                 [strip, how_walk],
@@ -134,4 +140,4 @@ def create_tab():
         with gr.Accordion("Training diagnostics: vanishing gradients, mode collapse, unstable convergence", open=False):
             show_diag = gr.Button("Show")
             plot, figures = gr.Image(label="diagnostics", format="png", type="pil"), gr.Markdown()
-            show_diag.click(diagnostics_endpoint, [model], [plot, figures], api_name="gan_diagnostics")
+            on_run(show_diag.click, diagnostics_endpoint, [model], [plot, figures], api_name="gan_diagnostics")

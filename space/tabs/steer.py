@@ -16,9 +16,11 @@ from ..common import (
     CheckedNumber,
     CheckedSlider,
     checked_class,
+    first_result,
     get_model,
     handler,
     number,
+    on_run,
     output_file,
     recipe,
     resolve_seed,
@@ -182,15 +184,18 @@ def create_tab():
             frames = CheckedSlider(2, 15, value=9, step=1, label="frames")
         edit.change(edit_control, [edit], [alpha], api_visibility="private")
         go = gr.Button("Walk", variant="primary")
-        walk = gr.Image(label="walk G(z + α·w)", format="png", type="pil")
-        target = gr.Image(label="target edit(G(z), α)", format="png", type="pil")
+        default = GANS[0] if GANS else None
+        first = first_result(steer_walk_endpoint, default, "Sneaker", 0, "shift_x", 6.0, 9) if GANS else (None,) * 6
+        walk = gr.Image(first[0], label="walk G(z + α·w)", format="png", type="pil")
+        target = gr.Image(first[1], label="target edit(G(z), α)", format="png", type="pil")
         with gr.Row():
-            animation = gr.Image(label="the walk, animated", type="filepath", height=240)
+            animation = gr.Image(first[2], label="the walk, animated", type="filepath", height=240)
             with gr.Column():
-                gif = gr.File(label="download the GIF")
-                note = gr.Markdown()
-        how = gr.Markdown()
-        go.click(
+                gif = gr.File(first[3], label="download the GIF")
+                note = gr.Markdown(first[4])
+        how = gr.Markdown(first[5])
+        on_run(
+            go.click,
             steer_walk_endpoint,
             [model, class_name, seed, edit, alpha, frames],
             [walk, target, animation, gif, note, how],
@@ -206,29 +211,36 @@ def create_tab():
             ]
             both = gr.Button("Steer")
             pair, how_pair = gr.Image(label="before · after", format="png", type="pil"), gr.Markdown()
-            both.click(
+            on_run(
+                both.click,
                 steer_combined_endpoint,
                 [model, class_name, seed, *sliders],
                 [pair, how_pair],
                 api_name="steer_combined",
             )
-        with gr.Accordion("Directions the generator found by itself (SeFa)", open=False):
-            gr.Markdown(
-                "Without any labels: the eigenvectors of AᵀA, A the first layer's weights on z, are the "
-                "directions along which the generator's first feature map changes most (Shen & Zhou 2021). "
-                "Each row walks one of them from −6 to +6; the table says what it does, measured."
-            )
-            with gr.Row():
-                k = CheckedSlider(1, 10, value=6, step=1, label="directions")
-                k_frames = CheckedSlider(3, 15, value=9, step=1, label="frames")
-            find = gr.Button("Find directions")
-            strips, table = gr.Image(label="one row per direction", format="png", type="pil"), gr.Markdown()
-            find.click(
-                steer_discovered_endpoint,
-                [model, class_name, seed, k, k_frames],
-                [strips, table],
-                api_name="steer_discovered",
-            )
+        _discovered_accordion(model, class_name, seed)
+
+
+def _discovered_accordion(model, class_name, seed):
+    """The SeFa directions: strips and their measured effects (/steer_discovered)."""
+    with gr.Accordion("Directions the generator found by itself (SeFa)", open=False):
+        gr.Markdown(
+            "Without any labels: the eigenvectors of AᵀA, A the first layer's weights on z, are the "
+            "directions along which the generator's first feature map changes most (Shen & Zhou 2021). "
+            "Each row walks one of them from −6 to +6; the table says what it does, measured."
+        )
+        with gr.Row():
+            k = CheckedSlider(1, 10, value=6, step=1, label="directions")
+            k_frames = CheckedSlider(3, 15, value=9, step=1, label="frames")
+        find = gr.Button("Find directions")
+        strips, table = gr.Image(label="one row per direction", format="png", type="pil"), gr.Markdown()
+        on_run(
+            find.click,
+            steer_discovered_endpoint,
+            [model, class_name, seed, k, k_frames],
+            [strips, table],
+            api_name="steer_discovered",
+        )
 
 
 def _slider(edit: str) -> dict:

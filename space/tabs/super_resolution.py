@@ -27,6 +27,7 @@ from ..common import (
     image_file,
     models_of,
     number,
+    on_run,
     recipe,
     upload_expr,
 )
@@ -181,7 +182,8 @@ def create_tab():
                 compare = gr.ImageSlider(label="bicubic ↔ result", type="pil", format="png")
                 result = gr.Image(label="result (download)", type="pil", format="png")
                 info, how = gr.Markdown(), gr.Markdown()
-        go.click(
+        on_run(
+            go.click,
             super_resolve_endpoint,
             [image, example, scale, method, model, steps],
             [compare, result, info, how],

@@ -92,3 +92,20 @@ def test_the_playground_trains_updates_and_stops(page):
     page.wait_for_timeout(2000)
     assert page.locator("text=/step \\d+ of/").first.inner_text() == stopped  # no update after Stop
     page.screenshot(path=str(SHOTS / "Playground-Stop.png"), full_page=True)
+
+
+@pytest.mark.slow
+def test_first_load_shows_results_and_an_error_clears_the_stale_answer(page):
+    page.reload()
+    page.get_by_role("tab", name="Sample (GAN)", exact=True).click()
+    assert output_image(page, "samples").evaluate("img => img.naturalWidth") > 100  # before any click
+    page.get_by_role("tab", name="Caption to image", exact=True).click()
+    output_image(page, "images")  # the first result is there
+    box = page.get_by_label("caption", exact=True)
+    box.fill("a red dress " * 30)  # over 200 characters
+    box.press("Enter")  # Enter submits
+    page.get_by_text("at most 200 are accepted").first.wait_for(timeout=30_000)
+    images = page.locator(".block:has(label:text-is('images')) img")
+    page.wait_for_function("els => els.length === 0", arg=images.element_handles(), timeout=10_000)
+    assert images.count() == 0  # the old images are gone, not left under the error
+    page.screenshot(path=str(SHOTS / "Caption-error.png"), full_page=True)
