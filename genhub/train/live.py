@@ -28,6 +28,7 @@ from ..models import VAE, ConditionalGAN, ConditionalGANConfig, VAEConfig
 FAMILIES = ("ebgan", "nonsaturating", "minimax", "vae")
 OBJECTIVE = {"ebgan": "energy", "nonsaturating": "nonsaturating", "minimax": "minimax"}
 MAX_STEPS, MAX_SECONDS, MAX_BATCH = 3000, 120, 256  # caps of one run
+SAMPLES_PER_LOOK = 128  # samples the classifier sorts at each event (the class histogram)
 
 
 @dataclass(frozen=True)
@@ -93,7 +94,7 @@ class LiveEvent:
     seconds: float  # since the run started
     samples: torch.Tensor  # (16, 1, 28, 28) in [0, 1], on the run's fixed latents
     history: dict[str, list[float]]  # per step: losses, energies, generator gradient norm
-    histogram: list[float]  # share of 256 samples per class (evaluation classifier)
+    histogram: list[float]  # share of SAMPLES_PER_LOOK samples per class (evaluation classifier)
     histogram_kl: float  # KL(uniform over the trained classes || that histogram): 0 = every class, large = missing
     done: bool = False
     reason: str = ""  # why the run ended: "steps", "time" or "stopped"
@@ -180,14 +181,14 @@ def _vae_step(model, x, settings, opts, noise) -> dict[str, float]:
 
 @torch.no_grad()
 def _look(model, settings, fixed, classifier, seed: int) -> tuple[torch.Tensor, list[float], float]:
-    """Samples on the fixed latents, and the class histogram of 256 fresh samples with its KL to uniform."""
+    """Samples on the fixed latents, and the class histogram of SAMPLES_PER_LOOK fresh samples with its KL to uniform."""
     model.eval()
     generator = torch.Generator().manual_seed(seed)
     if settings.family == "vae":
-        samples, many = model.generate(latents=fixed), model.generate(256, generator=generator)
+        samples, many = model.generate(latents=fixed), model.generate(SAMPLES_PER_LOOK, generator=generator)
     else:
         samples = model.generate(latents=fixed, class_labels=0)
-        many = model.generate(256, class_labels=0, generator=generator)
+        many = model.generate(SAMPLES_PER_LOOK, class_labels=0, generator=generator)
     model.train()
     counts = torch.bincount(classifier.predict(many), minlength=10).float()
     histogram = counts / counts.sum()
