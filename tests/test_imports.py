@@ -75,3 +75,22 @@ def test_training_never_imports_operations_or_space():
 def test_operations_never_import_training_or_data():
     for path in modules("genhub/operations"):
         assert not any(m.startswith(("genhub.train", "genhub.data", "app")) for m in imports_of(path)), path
+
+
+def test_import_genhub_and_help_load_no_torch_yet_auto_classes_know_genhub():
+    """`import genhub` and `--help` stay light; the Auto classes still know every family once genhub is imported,
+    whichever of the two is imported first."""
+    import subprocess
+    import sys
+
+    light = "import sys, genhub, genhub.train.__main__ as m; m.build_parser(); assert 'torch' not in sys.modules"
+    subprocess.run([sys.executable, "-c", light], check=True, cwd=ROOT)
+    for script in (
+        "import genhub\nfrom transformers import AutoModel",
+        "from transformers import AutoModel\nimport genhub",
+        "import genhub, torch\nfrom transformers import PreTrainedModel, AutoModel",
+        "import genhub\nfrom transformers import AutoConfig as AutoModel",
+    ):
+        check = f"{script}\nprint(type(AutoModel.from_pretrained('checkpoints/fashion-ae-under')).__name__)"
+        out = subprocess.run([sys.executable, "-c", check], check=True, cwd=ROOT, capture_output=True, text=True)
+        assert out.stdout.strip() in ("Autoencoder", "AutoencoderConfig"), (script, out.stdout, out.stderr[-500:])

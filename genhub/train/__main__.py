@@ -8,109 +8,9 @@ writes the checkpoint folder (config, safetensors, model card with the measured 
 from __future__ import annotations
 
 import argparse
-import hashlib
-import json
-import time
-from dataclasses import replace
 from pathlib import Path
 
-import torch
-from accelerate import Accelerator
-from accelerate.utils import set_seed
-
-from .. import data
-from ..hub import save_checkpoint
-from ..models import (
-    CHECKPOINTS_DIR,
-    load_model,
-)
-from .cards import (
-    gan_summary,
-    preview,
-    scorecard_plot,
-    write_card,
-)
-from .families import FAMILIES, evaluate
-from .loop import RunState
 from .recipes import RECIPES
-
-
-def load_split(dry_run: bool = False) -> dict:
-    (train_x, train_y), (test_x, test_y) = data.load_fashion_mnist("train"), data.load_fashion_mnist("test")
-    split = {
-        "train_images": data.as_float_images(train_x),
-        "train_labels": train_y,
-        "test_images": data.as_float_images(test_x),
-        "test_labels": test_y,
-    }
-    if dry_run:
-        split = {k: v[:1000] if k.startswith("test") else v[:64] for k, v in split.items()}
-    return split
-
-
-def rewrite_card(name: str, folder: Path, reuse_figures: bool = False) -> Path:
-    """Rewrite a saved checkpoint's card and log (weights unchanged), re-evaluating on the test split
-    unless reuse_figures."""
-    recipe, model = RECIPES[name], load_model(folder)
-    log = json.loads((folder / "training_log.json").read_text())
-    split = load_split()
-    if not reuse_figures:
-        log["test_figures"] = evaluate(model, recipe, split)
-    diagnostics = gan_summary(log["steps"], log["steps_per_epoch"])[1] if "steps" in log else ""
-    card = write_card(
-        name,
-        recipe,
-        model,
-        log["test_figures"],
-        log["train_loss_per_epoch"],
-        log["train_seconds"],
-        diagnostics,
-        log.get("threads"),
-        log.get("device"),
-    )
-    keep = {
-        p.name: p.read_bytes()
-        for p in folder.iterdir()  # tokenizer files, diagnostics, ...: carried over
-        if p.is_file() and p.name not in ("README.md", "config.json", "model.safetensors")
-    }
-    extras = keep | {"training_log.json": json.dumps(log).encode(), "preview.png": preview(model, recipe, split)}
-    if recipe.family == "walks":
-        extras["scorecard.png"] = scorecard_plot(load_model(recipe.config["generator_name"]), model)
-    return save_checkpoint(model, folder, card, extras)
-
-
-def with_overrides(recipe, args, parser):
-    """The recipe with the command line's overrides (epochs, batch size, learning rate, seed, config fields)."""
-    changes = {
-        k: v
-        for k, v in (
-            ("epochs", args.epochs),
-            ("batch_size", args.batch_size),
-            ("learning_rate", args.learning_rate),
-            ("seed", args.seed),
-        )
-        if v is not None
-    }
-    config = dict(recipe.config)
-    for item in args.config:
-        key, _, value = item.partition("=")
-        if not key or not _:
-            parser.error(f"--config takes KEY=VALUE, got {item!r}")
-        try:
-            config[key] = json.loads(value)
-        except json.JSONDecodeError:
-            config[key] = value
-    return replace(recipe, config=config, **changes)
-
-
-def weights_digest(model) -> str:
-    """sha256 prefix over the model's parameters (ranks that trained in step print the same; batch-norm running
-    statistics are buffers each rank updates from its own last batch, so they are left out)."""
-    digest = hashlib.sha256()
-    for name, tensor in sorted(model.named_parameters()):
-        digest.update(name.encode())
-        digest.update(tensor.detach().cpu().contiguous().numpy().tobytes())
-    return digest.hexdigest()[:16]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -152,80 +52,17 @@ def build_parser() -> argparse.ArgumentParser:
         "--resume-from-checkpoint",
         type=Path,
         metavar="DIR",
-        help="continue from a state saved by --save-every (autoencoders, VAEs, classifier)",
+        help="continue from a state saved by --save-every (every family but the walks and super-resolution)",
     )
     return parser
-
-
-def save_trained(name: str, recipe, trained, figures: dict, seconds: float, split: dict, folder: Path) -> Path:
-    """Write the checkpoint folder (weights, config, card, log, preview) atomically; check it loads strictly."""
-    log = {
-        "recipe": name,
-        "train_loss_per_epoch": trained.history,
-        "test_figures": figures,
-        "train_seconds": seconds,
-        "threads": torch.get_num_threads(),
-    } | trained.log
-    extras = trained.extras | {
-        "training_log.json": json.dumps(log).encode(),
-        "preview.png": preview(trained.model, recipe, split),
-    }
-    card = write_card(
-        name, recipe, trained.model, figures, trained.history, seconds, trained.diagnostics, log["threads"]
-    )
-    save_checkpoint(trained.model, folder, card, extras)
-    load_model(folder)  # the written checkpoint loads strictly
-    return folder
 
 
 def main(argv: list[str] | None = None) -> Path | None:
     parser = build_parser()
     args = parser.parse_args(argv)
-    recipe = with_overrides(RECIPES[args.recipe], args, parser)
-    if args.card_only:
-        folder = Path(args.output) if args.output else CHECKPOINTS_DIR / args.recipe
-        return rewrite_card(args.recipe, folder, args.reuse_figures)
-    if args.dry_run:
-        recipe = replace(recipe, batch_size=16)
-    set_seed(recipe.seed)
-    runs = Path("runs") / args.recipe
-    accelerator = Accelerator(
-        mixed_precision=args.mixed_precision,
-        project_dir=str(runs),
-        log_with=None if args.tracker == "none" else args.tracker,
-    )
-    if args.tracker != "none":
-        accelerator.init_trackers(args.recipe, config={k: str(v) for k, v in vars(recipe).items()})
-    run = RunState(runs, args.save_every, args.resume_from_checkpoint)
-    split = load_split(args.dry_run)
-    max_steps = 2 if args.dry_run else None
-    start = time.time()
-    trained = FAMILIES[recipe.family].train(recipe, split, accelerator, max_steps, args.recipe, run)
-    accelerator.end_training()
-    model, seconds = trained.model, time.time() - start
-    if args.digest:
-        print(
-            f"rank {accelerator.process_index} of {accelerator.num_processes} {accelerator.distributed_type} "
-            f"digest {weights_digest(model)}",
-            flush=True,
-        )
-    if not accelerator.is_main_process:  # evaluation and saving: the main process alone
-        return None
-    figures = evaluate(model, recipe, split, num_samples=1000 if args.dry_run else 10000)
-    accelerator.print(json.dumps({"recipe": args.recipe, "train_loss": trained.history, "test": figures}, indent=1))
-    if args.dry_run:
-        return None
-    folder = save_trained(
-        args.recipe,
-        recipe,
-        trained,
-        figures,
-        seconds,
-        split,
-        Path(args.output) if args.output else CHECKPOINTS_DIR / args.recipe,
-    )
-    accelerator.print(f"saved {folder}")
-    return folder
+    from .run import run  # noqa: PLC0415 (torch and the loops load only once the arguments are good)
+
+    return run(args, parser)
 
 
 if __name__ == "__main__":
