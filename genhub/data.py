@@ -91,7 +91,7 @@ def as_float_images(images: torch.Tensor) -> torch.Tensor:
 
 # ---- captioned colour set (caption-to-image) ------------------------------------------------------------
 
-PALETTE = {  # colour name -> RGB in [0, 1]; hues far apart so a colour is recognisable at any brightness
+PALETTE = {  # colour name -> RGB in [0, 1]: hues far apart, and the greys (and brown) told apart by brightness
     "red": (1.0, 0.15, 0.15),
     "orange": (1.0, 0.55, 0.0),
     "yellow": (1.0, 0.95, 0.1),
@@ -101,6 +101,9 @@ PALETTE = {  # colour name -> RGB in [0, 1]; hues far apart so a colour is recog
     "purple": (0.6, 0.2, 0.9),
     "pink": (1.0, 0.45, 0.75),
     "white": (0.95, 0.95, 0.95),
+    "grey": (0.55, 0.55, 0.55),
+    "black": (0.22, 0.22, 0.22),  # a black item on the black background: dark, not invisible
+    "brown": (0.55, 0.3, 0.12),
 }
 COLOUR_WORDS = {  # synonyms used in captions
     "red": ["red", "crimson", "scarlet"],
@@ -112,6 +115,9 @@ COLOUR_WORDS = {  # synonyms used in captions
     "purple": ["purple", "violet"],
     "pink": ["pink", "rose"],
     "white": ["white", "ivory", "snow-white"],
+    "grey": ["grey", "gray", "silver"],
+    "black": ["black", "jet-black", "charcoal"],
+    "brown": ["brown", "chocolate", "chestnut"],
 }
 ITEM_WORDS = [  # per Fashion-MNIST class: (singular phrases, plural phrases)
     (["t-shirt", "tee", "top"], ["t-shirts", "tees"]),
@@ -128,8 +134,8 @@ ITEM_WORDS = [  # per Fashion-MNIST class: (singular phrases, plural phrases)
 TRAIN_TEMPLATES = [  # {a}: "a"/"an", {c}: colour word, {s}: singular item, {p}: plural item
     "{a} {c} {s}",
     "{c} {p}",
-    "{a} {c} {s} on black",
-    "{c} {p} on a black background",
+    "{a} {c} {s} on a dark background",
+    "{c} {p} on a plain background",
     "a photo of {a} {c} {s}",
     "this {s} is {c}",
     "{a} {s} in {c}",
@@ -141,9 +147,16 @@ HELD_OUT_TEMPLATES = ["look at this {c} {s}", "{c}-coloured {p}", "an image show
 HELD_OUT_PAIRS = {("green", 3), ("yellow", 4), ("purple", 7), ("orange", 8), ("pink", 1)}  # (colour, class)
 
 
+def stretch(images: torch.Tensor) -> torch.Tensor:
+    """Each grey item (N, 1, H, W) scaled so its brightest pixel is 1 (Fashion-MNIST items peak at 200-255), so a
+    tinted item's brightest pixels show its colour exactly (the greys differ only in brightness)."""
+    return images / images.amax(dim=(1, 2, 3), keepdim=True).clamp_min(1e-6)
+
+
 def colourise(images: torch.Tensor, colours: torch.Tensor) -> torch.Tensor:
-    """Grey items (N, 1, H, W) in [0, 1] x palette colours (N, 3) -> (N, 3, H, W): the grey level scales the colour."""
-    return images * colours[:, :, None, None]
+    """Grey items (N, 1, H, W) in [0, 1] x palette colours (N, 3) -> (N, 3, H, W): the stretched grey level
+    scales the colour (a tint of a clean shape)."""
+    return stretch(images) * colours[:, :, None, None]
 
 
 def caption(label: int, colour: str, template: str, rng: np.random.Generator) -> str:

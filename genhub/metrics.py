@@ -80,6 +80,41 @@ def evaluate_vae(model, images: torch.Tensor, seed: int = 0, batch_size: int = 1
 
 
 @torch.no_grad()
+def two_stage_negative_elbo(model, images: torch.Tensor, seed: int = 0, batch_size: int = 1000) -> float:
+    """-ELBO (nats per image, one sample) of a two-stage VAE with its second stage as the prior of z:
+    E_q[-log p(x|z)] + E_q[log q(z|x)] + (-ELBO of z under the second stage), an upper bound on -log p(x)
+    like the first stage's -ELBO with N(0, I) (Bernoulli likelihood of the grey levels in both)."""
+    model.eval()
+    generator = torch.Generator().manual_seed(seed)
+    total = 0.0
+    for x in _batches(images, batch_size):
+        mean, logvar = model.encode(x)
+        std = (0.5 * logvar).exp()
+        z = mean + std * torch.randn(mean.shape, generator=generator)
+        rec = F.binary_cross_entropy_with_logits(model.decode_logits(z), x, reduction="none").flatten(1).sum(1)
+        log_q = torch.distributions.Normal(mean, std).log_prob(z).sum(1)
+        total += float((rec + log_q + model.second_stage(z, generator)).sum())
+    return total / len(images)
+
+
+@torch.no_grad()
+def vae_sample_quality(model, classifier, test_images: torch.Tensor, num_samples: int = 10000, seed: int = 0):
+    """Classifier-FID of num_samples VAE samples against the test images; a two-stage VAE also through its first
+    stage alone (z ~ N(0, I)), which shows what the second stage adds."""
+    real = features_of(classifier, test_images)
+    figures = {}
+    for key, stages in (("sample_fid", None), ("sample_fid_first_stage_prior", 1)):
+        if stages == 1 and not model.config.second_stage_hidden_size:
+            continue
+        generator = torch.Generator().manual_seed(seed)
+        samples = torch.cat(
+            [model.generate(1000, generator=generator, stages=stages) for _ in range(num_samples // 1000)]
+        )
+        figures[key] = frechet_distance(real, features_of(classifier, samples))
+    return figures
+
+
+@torch.no_grad()
 def features_of(classifier, images: torch.Tensor, batch_size: int = 1000) -> torch.Tensor:
     """The evaluation classifier's penultimate features (N, feature_dim), in float64."""
     classifier.eval()
@@ -290,19 +325,19 @@ def evaluate_walks(model, walks, classifier=None, num_images: int = 200) -> dict
 
 
 def grey_of(images: torch.Tensor) -> torch.Tensor:
-    """Colourised items (N, 3, H, W) -> their grey level (N, 1, H, W): the largest channel (palette colours
-    peak at 1 in some channel)."""
-    return images.max(1, keepdim=True).values
+    """Tinted items (N, 3, H, W) -> their grey level (N, 1, H, W): the largest channel, stretched so each item's
+    brightest pixel is 1 (a dark colour such as black or grey keeps its shape)."""
+    grey = images.max(1, keepdim=True).values
+    return grey / grey.amax(dim=(1, 2, 3), keepdim=True).clamp_min(1e-6)
 
 
 def dominant_colour(images: torch.Tensor, palette: torch.Tensor) -> torch.Tensor:
-    """Index into palette (K, 3) of each image's colour: the intensity-weighted mean RGB of its brightest
-    30% of pixels, matched by direction (cosine), so brightness does not matter."""
-    grey = grey_of(images).flatten(1)  # (N, H * W)
-    top = grey >= grey.quantile(0.7, dim=1, keepdim=True)
-    weights = (grey * top)[:, None, :]  # (N, 1, H * W)
-    mean = (images.flatten(2) * weights).sum(2) / weights.sum(2).clamp_min(1e-8)  # (N, 3)
-    return (F.normalize(mean, dim=1) @ F.normalize(palette, dim=1).t()).argmax(1)
+    """Index into palette (K, 3) of each image's colour: the mean RGB of its brightest pixels (largest channel at
+    least 80% of the item's peak), nearest palette colour in RGB, so brightness counts (white, grey, black)."""
+    level = images.max(1).values.flatten(1)  # (N, H * W)
+    top = (level >= 0.8 * level.amax(1, keepdim=True)).float()[:, None, :]  # (N, 1, H * W)
+    mean = (images.flatten(2) * top).sum(2) / top.sum(2).clamp_min(1)  # (N, 3)
+    return torch.cdist(mean, palette.to(mean)).argmin(1)
 
 
 @torch.no_grad()

@@ -3,6 +3,9 @@
     text encoder   phi(t) = normalise(MLP(mean of word embeddings))              (a word-level tokenizer)
     joint embedding (trained first, then phi is frozen):  symmetric InfoNCE between phi(t) and psi(x)
     generator      x_hat = G(z, phi(t))                 conditional batch norm on [z, phi(t)]
+                   tint mode (default of new models): x_hat = g(z, phi(t)) * c(phi(t)), a grey shape g in [0, 1]
+                   times one RGB colour c = sigmoid(MLP(phi(t))) regressed on the captions' colours while the
+                   joint embedding trains, then frozen (no per-pixel colour noise; the colour is smooth in phi)
     matching-aware discriminator (GAN-CLS), D(x, t) = w^T f(x) + (P phi(t))^T f(x):
         L_D = softplus(-D(x, t)) + 1/2 [softplus(D(x, t_wrong)) + softplus(D(G(z, t), t))]
     generator with interpolated embeddings (GAN-INT), phi_b = b phi(t1) + (1 - b) phi(t2), b ~ U(0, 1):
@@ -13,10 +16,12 @@ Source: Canziani, Foundations of Deep Learning, "Caption to image" slide (../sha
 from __future__ import annotations
 
 import numbers
+import re
 import unicodedata
 
 import torch
 import torch.nn.functional as F
+from PIL import ImageColor
 from tokenizers import Tokenizer, models, normalizers, pre_tokenizers
 from torch import nn
 from transformers import PretrainedConfig, PreTrainedModel, PreTrainedTokenizerFast
@@ -28,6 +33,7 @@ from .layers import ConditionalGenerator, ConvEncoder
 MAX_CAPTION_CHARS = 200  # longer captions are refused
 MAX_IMAGES = 256  # most images one generate() call makes
 SPECIAL_TOKENS = ["[PAD]", "[UNK]"]
+COLOUR_NAMES = frozenset(ImageColor.colormap) | {"beige", "burgundy", "mauve", "lilac", "teal", "khaki", "cream"}
 
 
 def build_tokenizer(vocab: list[str], max_length: int) -> PreTrainedTokenizerFast:
@@ -76,6 +82,8 @@ class TextGANConfig(PretrainedConfig):
         cost_channels: tuple[int, int] | list[int] = (32, 64),  # discriminator / image encoder widths
         cost_code_dim: int = 64,  # size of the discriminator's image features f(x)
         contrastive_temperature: float = 0.1,  # of the joint embedding's InfoNCE
+        tint: bool = False,  # True: a grey shape times one colour predicted from the caption (see the module doc)
+        colour_words: dict[str, list[str]] | None = None,  # colour -> its words in training (others: unknown)
         **kwargs,
     ):
         vocab = list(vocab) if vocab is not None else list(SPECIAL_TOKENS)
@@ -95,6 +103,10 @@ class TextGANConfig(PretrainedConfig):
         self.cost_channels = list(cost_channels)
         self.cost_code_dim = cost_code_dim
         self.contrastive_temperature = float(contrastive_temperature)
+        self.tint = bool(tint)
+        if isinstance(colour_words, (list, tuple)):  # a plain list: each word its own colour
+            colour_words = {w: [w] for w in colour_words}
+        self.colour_words = dict(colour_words) if colour_words is not None else None
         super().__init__(**kwargs)
 
 
@@ -124,8 +136,14 @@ class TextGAN(PreTrainedModel):
         self.text_encoder = TextEncoder(config)
         self.image_encoder = ConvEncoder(config.num_channels, channels, config.text_embed_dim)  # psi(x)
         self.generator = ConditionalGenerator(
-            config.latent_dim + config.text_embed_dim, tuple(config.generator_channels), config.num_channels
+            config.latent_dim + config.text_embed_dim,
+            tuple(config.generator_channels),
+            1 if config.tint else config.num_channels,
         )
+        if config.tint:  # c(phi(t)): the caption's colour
+            self.tint_head = nn.Sequential(
+                nn.Linear(config.text_embed_dim, 64), nn.ReLU(), nn.Linear(64, config.num_channels)
+            )
         self.discriminator = ConvEncoder(config.num_channels, channels, config.cost_code_dim)  # f(x)
         self.logit = nn.Linear(config.cost_code_dim, 1)  # w
         self.text_projection = nn.Linear(config.text_embed_dim, config.cost_code_dim, bias=False)  # P
@@ -145,6 +163,20 @@ class TextGAN(PreTrainedModel):
         backend = self.tokenizer.backend_tokenizer
         words = backend.pre_tokenizer.pre_tokenize_str(backend.normalizer.normalize_str(clean_caption(caption)))
         return [w for w, _ in words if w not in self.tokenizer.vocab and any(ch.isalnum() for ch in w)]
+
+    def unknown_colours(self, caption: str) -> list[str]:
+        """Colour names in a caption (CSS/X11 names and a few more, e.g. 'magenta', 'beige') that the model was
+        not trained on as colours: it cannot show them."""
+        if self.config.colour_words is None:  # an older model: every colour name outside its vocabulary
+            known = {w for w in self.tokenizer.vocab if w in COLOUR_NAMES}
+        else:
+            known = {w for words in self.config.colour_words.values() for w in words}
+        words = re.findall(r"[a-z]+", unicodedata.normalize("NFKC", clean_caption(caption)).lower())
+        return sorted({w for w in words if w in COLOUR_NAMES and w not in known})
+
+    def tint_of(self, text_embeddings: torch.Tensor) -> torch.Tensor:
+        """c(phi(t)) (N, C) in [0, 1]: the colour a tint model gives the captions."""
+        return torch.sigmoid(self.tint_head(text_embeddings))
 
     def encode_text(self, captions: list[str]) -> torch.Tensor:
         """phi(t) (N, text_embed_dim) for a list of captions."""
@@ -171,7 +203,10 @@ class TextGAN(PreTrainedModel):
 
     def forward(self, latents: torch.Tensor, text_embeddings: torch.Tensor) -> torch.Tensor:
         """G(z, phi(t)) in [0, 1], with gradients (for training)."""
-        return (self.generator(torch.cat([latents, text_embeddings], dim=1)) + 1) / 2
+        images = (self.generator(torch.cat([latents, text_embeddings], dim=1)) + 1) / 2
+        if self.config.tint:
+            return images * self.tint_of(text_embeddings)[:, :, None, None]
+        return images
 
     def discriminator_loss(self, real, fake, text, wrong_text) -> torch.Tensor:
         """(1) GAN-CLS: real + right text is real; real + wrong text and fake + right text are fake."""

@@ -6,10 +6,16 @@
 Source: Canziani, Foundations of Deep Learning, "Variational auto-encoder" slides (../shared/lecture);
 Kingma & Welling 2014; Higgins et al. 2017 (beta-VAE). With beta = 1 the loss is the negative ELBO
 in nats per image (BCE reconstruction on [0, 1] pixels).
+
+Two stages (Dai & Wipf 2019), when `second_stage_hidden_size` > 0: the first stage's codes z of the training
+images do not fill N(0, I) (holes where the decoder never learned), so a small MLP VAE learns them:
+    u ~ N(0, I) -> z = D2(u) -> x = D1(z);   its loss ||z - D2(E2(z) + noise)||^2 / (2 gamma^2) + d log gamma + KL,
+with gamma a learned scalar noise level. The first stage, its beta * KL and its ELBO are unchanged by it.
 """
 
 from __future__ import annotations
 
+import math
 import numbers
 from dataclasses import dataclass
 
@@ -35,6 +41,8 @@ class VAEConfig(PretrainedConfig):
         hidden_size: int = 256,  # width of the linear layer between the conv stack and the latent heads
         beta: float = 1.0,  # weight of the KL term; beta > 1 is a beta-VAE
         reconstruction_loss: str = "bce",  # "bce" (Bernoulli decoder) or "mse" (1/2 ||x - x_hat||^2)
+        second_stage_hidden_size: int = 0,  # > 0: a second-stage VAE of this width samples the codes z
+        second_stage_layers: int = 3,  # hidden layers of each of its MLPs
         class_names: list[str] | None = None,  # names of the data's classes, for display
         **kwargs,
     ):
@@ -46,6 +54,8 @@ class VAEConfig(PretrainedConfig):
             raise ValueError(f"hidden_channels must be two positive widths, got {hidden_channels}")
         if not beta >= 0:
             raise ValueError(f"beta must be >= 0, got {beta}")
+        if second_stage_hidden_size < 0 or second_stage_layers < 1:
+            raise ValueError("second_stage_hidden_size must be >= 0 and second_stage_layers >= 1")
         if reconstruction_loss not in ("bce", "mse"):
             raise ValueError(f"reconstruction_loss must be 'bce' or 'mse', got {reconstruction_loss!r}")
         self.image_size = image_size
@@ -55,6 +65,8 @@ class VAEConfig(PretrainedConfig):
         self.hidden_size = hidden_size
         self.beta = float(beta)
         self.reconstruction_loss = reconstruction_loss
+        self.second_stage_hidden_size = second_stage_hidden_size
+        self.second_stage_layers = second_stage_layers
         self.class_names = class_names
         if class_names:  # the Hub's label vocabulary, from the class names (not transformers' 2-label default)
             kwargs["id2label"] = dict(enumerate(class_names))
@@ -78,6 +90,38 @@ def kl_divergence(mean: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
     return 0.5 * (logvar.exp() - logvar - 1 + mean.pow(2)).sum(1)
 
 
+def _mlp(sizes: list[int]) -> torch.nn.Sequential:
+    layers = []
+    for i in range(len(sizes) - 1):
+        layers.append(torch.nn.Linear(sizes[i], sizes[i + 1]))
+        if i < len(sizes) - 2:
+            layers.append(torch.nn.GELU())
+    return torch.nn.Sequential(*layers)
+
+
+class SecondStage(torch.nn.Module):
+    """The second-stage VAE on the first stage's codes z (N, d): an MLP encoder to (mean, logvar) of u (N, d), an
+    MLP decoder back to z, and log gamma, the learned noise level of its Gaussian decoder."""
+
+    def __init__(self, latent_dim: int, hidden_size: int, layers: int):
+        super().__init__()
+        sizes = [hidden_size] * layers
+        self.encoder = _mlp([latent_dim, *sizes, 2 * latent_dim])
+        self.decoder = _mlp([latent_dim, *sizes, latent_dim])
+        self.log_gamma = torch.nn.Parameter(torch.zeros(()))
+
+    def forward(self, codes: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
+        """Negative ELBO of the codes (N,): Gaussian decoder with std gamma, KL of u to N(0, I)."""
+        mean, logvar = self.encoder(codes).chunk(2, dim=1)
+        logvar = logvar.clamp(-12.0, 8.0)
+        eps = torch.randn(mean.shape, generator=generator, device=mean.device, dtype=mean.dtype)
+        decoded = self.decoder(mean + (0.5 * logvar).exp() * eps)
+        d = codes.shape[1]
+        nll = (codes - decoded).pow(2).sum(1) / (2 * (2 * self.log_gamma).exp()) + d * self.log_gamma
+        nll = nll + 0.5 * d * math.log(2 * math.pi)
+        return nll + kl_divergence(mean, logvar)
+
+
 class VAE(PreTrainedModel):
     config_class = VAEConfig
     base_model_prefix = "vae"
@@ -89,7 +133,22 @@ class VAE(PreTrainedModel):
         self.encoder = ConvEncoder(config.num_channels, channels, config.hidden_size)
         self.to_moments = torch.nn.Linear(config.hidden_size, 2 * config.latent_dim)  # -> (E(z), log V(z))
         self.decoder = ConvDecoder(config.latent_dim, channels, config.num_channels)
+        if config.second_stage_hidden_size:
+            self.second_stage = SecondStage(
+                config.latent_dim, config.second_stage_hidden_size, config.second_stage_layers
+            )
         self.post_init()
+
+    def sample_latents(self, noise: torch.Tensor, stages: int | None = None) -> torch.Tensor:
+        """Codes z (N, d) for noise u ~ N(0, I): through the second stage when the model has one (and stages is
+        not 1), else z = u."""
+        if stages not in (None, 1, 2):
+            raise ValueError(f"stages must be 1 or 2, got {stages!r}")
+        if stages == 2 and not self.config.second_stage_hidden_size:
+            raise ValueError("this VAE has one stage; stages=2 needs a model with a second stage")
+        if self.config.second_stage_hidden_size and stages != 1:
+            return self.second_stage.decoder(noise)
+        return noise
 
     def encode(self, images: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """images (N, C, 28, 28) in [0, 1] -> (mean (N, d), logvar (N, d))."""
@@ -113,16 +172,19 @@ class VAE(PreTrainedModel):
         generator: torch.Generator | list[torch.Generator] | None = None,
         output_type: str = "pt",
         return_dict: bool = False,
+        stages: int | None = None,
     ):
-        """Decode z ~ N(0, I) (or the given latents) into images (N, C, 28, 28) in [0, 1]. generator: one, or one per
-        image, on any device; output_type "pt" (default), "np" or "pil"; return_dict: an output with `.images`."""
+        """Decode z ~ N(0, I) (or the given latents) into images (N, C, 28, 28) in [0, 1]; a two-stage VAE draws
+        z through its second stage (stages=1 skips it). generator: one, or one per image, on any device;
+        output_type "pt" (default), "np" or "pil"; return_dict: an output with `.images`."""
         if latents is None:
             if isinstance(num_images, numbers.Integral) and not isinstance(num_images, bool):
                 num_images = int(num_images)  # numpy integers too
             if isinstance(num_images, bool) or not isinstance(num_images, int) or not 1 <= num_images <= 1024:
                 raise ValueError(f"num_images must be an integer in 1..1024, got {num_images!r}")
             shape = (num_images, self.config.latent_dim)
-            latents = randn_tensor(shape, generator=generator, device=self.device, dtype=self.dtype)
+            noise = randn_tensor(shape, generator=generator, device=self.device, dtype=self.dtype)
+            latents = self.sample_latents(noise, stages)
         elif latents.ndim != 2 or latents.shape[1] != self.config.latent_dim:
             raise ValueError(f"latents must have shape (N, {self.config.latent_dim}), got {tuple(latents.shape)}")
         images = self.decode(latents.to(self.device, self.dtype)).float()

@@ -21,6 +21,7 @@ class CaptionWalkOutput:
     images: torch.Tensor  # (steps, C, H, W): the walk from caption a to caption b, one z
     same_z: torch.Tensor  # (2 * columns, C, H, W): row 1 caption a, row 2 caption b, the same z per column
     unknown_words: list[str]  # words of the captions the model's vocabulary does not know
+    unknown_colours: list[str]  # colour names in the captions the model cannot show
 
 
 @torch.no_grad()
@@ -47,4 +48,5 @@ def caption_walk(
         images=walk,
         same_z=grid,
         unknown_words=sorted({w for c in (caption_a, caption_b) for w in model.unknown_words(c)}),
+        unknown_colours=sorted({w for c in (caption_a, caption_b) for w in model.unknown_colours(c)}),
     )

@@ -8,12 +8,18 @@ models"), with classical baselines.
 W_i = 0 for unknown pixels; for a known pixel, 0.1 + the share of unknown pixels in its 7x7 window (Yeh's
 weights, which count a known pixel by how close it is to the hole, plus a floor so the whole context counts).
 Masks are (N, 1, H, W), 1 = missing (fill), 0 = known; values above 0.5 count as missing.
-The class of the hidden part is unknown: with a class-conditional GAN the search also optimises a mixture of
-class embeddings (softmax of free logits), and reports the dominant class.
+The class of the hidden part is unknown, so the search starts from the prior's own evidence: a bank of
+BANK_SIZE prior samples (for a conditional GAN, an equal number of every class) is compared with the known
+pixels (the same weighted L1), and the best `restarts` bank codes start the search (for a VAE, beside the
+encoder's code of the known pixels). A GAN candidate keeps its bank sample's class (its class logits start
+saturated), so the candidates are class hypotheses and the known pixels pick the class.
+A two-stage VAE is searched in its second stage's noise u (z = D2(u), prior 1/2 ||u||^2).
 """
 
 from __future__ import annotations
 
+import threading
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -29,6 +35,10 @@ BASELINES = ("telea", "navier_stokes", "mean")
 MASK_THRESHOLD = 0.5  # mask values above this are missing pixels
 CONTEXT_FLOOR = 0.1  # weight of a known pixel far from the hole
 LATENT_BOUND = 3.0  # |z| is clamped to this during the search
+BANK_SIZE = 4000  # prior samples compared with the known pixels to start the search
+CLASS_LOGIT = 8.0  # a bank GAN candidate's class logit (softmax ~ 0.997 on its class)
+_BANKS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # model -> (latents, classes, images)
+_BANK_LOCK = threading.Lock()
 
 
 @dataclass
@@ -77,31 +87,76 @@ def context_weights(mask: torch.Tensor, window: int = 7) -> torch.Tensor:
     return (1 - mask) * (CONTEXT_FLOOR + near)
 
 
+def _two_stage(model) -> bool:
+    return isinstance(model, VAE) and bool(model.config.second_stage_hidden_size)
+
+
 def _prior(model, images: torch.Tensor, latents: torch.Tensor, class_logits: torch.Tensor | None) -> torch.Tensor:
-    """Per-candidate prior term: the GAN's energy (realism) or the VAE's 1/2 ||z||^2."""
+    """Per-candidate prior term: the GAN's energy (realism) or the VAE's 1/2 ||z||^2 (||u||^2 with two stages)."""
     if isinstance(model, VAE):
         return 0.5 * latents.pow(2).sum(1)
-    energy = model.energy(images, class_logits.softmax(1))
+    energy = model.energy(images, class_logits.softmax(1).to(model.dtype)).float()
     return energy if model.config.objective == "energy" else F.softplus(energy)
 
 
+@torch.no_grad()
+def prior_bank(model) -> tuple[torch.Tensor, torch.Tensor | None, torch.Tensor]:
+    """BANK_SIZE seeded prior samples of a model, made once per model object: (latents, classes or None, images)."""
+    with _BANK_LOCK:
+        if model not in _BANKS:
+            generator = torch.Generator().manual_seed(0)
+            if isinstance(model, VAE):
+                latents = torch.randn(BANK_SIZE, model.config.latent_dim, generator=generator)
+                classes, images = None, _decode(model, latents, None)
+            else:
+                c = model.config.num_classes
+                latents = torch.randn(BANK_SIZE, model.config.latent_dim, generator=generator).clamp(-2, 2)
+                classes = torch.arange(c).repeat(BANK_SIZE // c + 1)[:BANK_SIZE]
+                images = torch.cat(
+                    [
+                        _decode(model, z, CLASS_LOGIT * F.one_hot(k, c).float())
+                        for z, k in zip(latents.split(500), classes.split(500))
+                    ]
+                )
+            _BANKS[model] = (latents, classes, images.float().cpu())
+        return _BANKS[model]
+
+
+def _nearest_in_bank(bank_images: torch.Tensor, images: torch.Tensor, weights: torch.Tensor, k: int) -> torch.Tensor:
+    """(N, k) indices of the bank images closest to each image on its known pixels (weighted L1)."""
+    flat_bank = bank_images.flatten(1)
+    picks = []
+    for y, w in zip(images.flatten(1), weights.flatten(1)):
+        picks.append(((flat_bank - y).abs() * w).sum(1).topk(k, largest=False).indices)
+    return torch.stack(picks)
+
+
 def _start(model, images, mask, restarts, generator):
-    """Initial candidates: latents (N * K, d) and labels, K = restarts (x classes for a GAN)."""
+    """Initial candidates (N * K, d), their class logits (GAN) and K = restarts: the bank samples nearest the known
+    pixels (for a VAE the first candidate is the encoder's code of the known pixels instead)."""
     n = images.shape[0]
+    bank_latents, bank_classes, bank_images = prior_bank(model)
+    nearest = _nearest_in_bank(bank_images, images.float().cpu(), context_weights(mask).cpu(), restarts)  # (N, K)
+    latents = bank_latents[nearest].reshape(n * restarts, -1).clone().to(images.device)
     if isinstance(model, VAE):
         known = images * (1 - mask)  # the hidden pixels are never read
         known_mean = known.sum((2, 3), keepdim=True) / (1 - mask).sum((2, 3), keepdim=True).clamp_min(1)
-        mean = model.encode(known + mask * known_mean)[0]  # hole filled with the mean of the known pixels
-        noise = torch.randn(n, restarts, mean.shape[1], generator=generator)
-        noise[:, 0] = 0  # the first candidate starts at the encoder's mean itself
-        return (mean[:, None] + noise).reshape(n * restarts, -1), None, restarts
-    latents = torch.randn(n * restarts, model.config.latent_dim, generator=generator).clamp(-2, 2)
-    class_logits = torch.zeros(n * restarts, model.config.num_classes)  # start from the even mixture
+        code = model.encode((known + mask * known_mean).to(model.dtype))[0]  # hole: the known pixels' mean
+        if _two_stage(model):
+            code = model.second_stage.encoder(code).chunk(2, dim=1)[0]  # its u
+        latents.view(n, restarts, -1)[:, 0] = code.float()
+        return latents, None, restarts
+    classes = bank_classes[nearest].reshape(-1)
+    class_logits = CLASS_LOGIT * F.one_hot(classes, model.config.num_classes).float().to(images.device)
     return latents, class_logits, restarts
 
 
 def _decode(model, latents, class_logits):
-    return model.decode(latents) if isinstance(model, VAE) else model(latents, class_logits.softmax(1))
+    """Images in the model's dtype for float32 search variables (cast on the way in)."""
+    latents = latents.to(model.device, model.dtype)
+    if isinstance(model, VAE):
+        return model.decode(model.sample_latents(latents))
+    return model(latents, class_logits.softmax(1).to(model.device, model.dtype))
 
 
 def search_latents(
@@ -195,8 +250,14 @@ def inpaint(
     images = images.masked_fill(mask.bool(), 0.0)  # the hidden pixels are never read, whatever they hold
     if not mask.any():  # nothing to fill
         return InpaintingOutput(images=images.clone(), raw=images.clone(), loss=torch.zeros(len(images)))
-    # 2. search the latent space for the code that best explains the known pixels
-    raw, latents, labels, loss = search_latents(model, images, mask, steps, restarts, prior_weight, generator, progress)
+    # 2. search the latent space for the code that best explains the known pixels (on the model's device; the
+    #    model's dtype inside it, the search variables in float32)
+    device = images.device
+    raw, latents, labels, loss = search_latents(
+        model, images.to(model.device), mask.to(model.device), steps, restarts, prior_weight, generator, progress
+    )
+    raw, latents, loss = raw.float().to(device), latents.to(device), loss.float().to(device)
+    labels = None if labels is None else labels.to(device)
     # 3. blend the fill into the known pixels; copy the known pixels back exactly
     filled = poisson_blend(raw, images, mask) if blend else torch.where(mask.bool(), raw, images)
     return InpaintingOutput(

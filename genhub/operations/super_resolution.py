@@ -3,7 +3,10 @@ test time: ZSSR, Shocher et al. 2018, after Glasner et al. 2009, "Super-resoluti
 and bicubic, the baseline.
 
     internal: pairs (bicubic(downscale(p, 1/s), s), p) for crops p of the image, its flips and rotations and
-              slightly smaller copies of it; fit x_hat = up + f(up) with L1; apply to up = bicubic(image, s).
+              slightly smaller copies of it; fit x_hat = up + f(up) with L1 (cosine learning-rate schedule);
+              apply to up = bicubic(image, s) under the 8 flips/rotations and average (ZSSR's geometric
+              self-ensemble), then back-project: x_hat += bicubic(image - downscale(x_hat), s), so that
+              downscaling the result gives the input back (ZSSR; Irani & Peleg 1991).
 Colour images are processed on luminance (Y of YCbCr, BT.601), chroma and alpha by bicubic.
 """
 
@@ -22,6 +25,7 @@ METHODS = ("internal", "learned", "bicubic")
 MAX_INPUT_SIDE = 512  # pixels: larger inputs are refused (the internal method's time grows with the output)
 MIN_INTERNAL_SIDE = 8  # pixels: the internal method needs room for crops of the image itself
 MAX_STEPS = 2000  # most training steps of the internal method
+BACK_PROJECTIONS = 8  # iterations of back-projection after the internal method
 
 
 def rgb_to_ycbcr(rgb: torch.Tensor) -> torch.Tensor:
@@ -42,6 +46,12 @@ def _dihedral(x: torch.Tensor, k: int) -> torch.Tensor:
     """One of the 8 flips/rotations of (N, C, H, W)."""
     x = torch.rot90(x, k % 4, dims=(2, 3))
     return x.flip(3) if k >= 4 else x
+
+
+def _undo_dihedral(x: torch.Tensor, k: int) -> torch.Tensor:
+    """The inverse of _dihedral(., k)."""
+    x = x.flip(3) if k >= 4 else x
+    return torch.rot90(x, -(k % 4), dims=(2, 3))
 
 
 def _training_batch(fathers: list[torch.Tensor], scale: int, crop: int, batch: int, rng: random.Random):
@@ -90,10 +100,19 @@ def internal_super_resolve(
         schedule.step()
         if progress is not None:
             progress(step + 1, steps)
-    # 3. apply to the bicubic upscale of the whole image
+    # 3. apply to the bicubic upscale of the whole image, under each flip/rotation; then back-project
     with torch.no_grad():
         up = bicubic(channel, (h * scale, w * scale))
-        return (up + net(up)).clamp(0, 1)
+        ensemble = [_undo_dihedral(_dihedral(up, k) + net(_dihedral(up, k)), k) for k in range(8)]
+        return back_project(torch.stack(ensemble).mean(0).clamp(0, 1), channel)
+
+
+def back_project(estimate: torch.Tensor, low: torch.Tensor, iterations: int = BACK_PROJECTIONS) -> torch.Tensor:
+    """Iterative back-projection: correct `estimate` until its bicubic downscale matches `low`."""
+    for _ in range(iterations):
+        error = low - bicubic(estimate, tuple(low.shape[2:]))
+        estimate = (estimate + bicubic(error, tuple(estimate.shape[2:]))).clamp(0, 1)
+    return estimate
 
 
 def _seeded(net: torch.nn.Sequential, generator: torch.Generator) -> torch.nn.Sequential:

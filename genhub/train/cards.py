@@ -154,7 +154,11 @@ CARD_TEXT = {  # family -> (how to read the figures, how to use it, pipeline tag
     ),
     "vae": (
         "`negative_elbo` = `reconstruction` + `kl` in nats/image (beta = 1, one z sample); `objective` is what "
-        "training minimised (reconstruction + beta * KL); `active_units`: latent dims with Var E(z) > 0.01.",
+        "training minimised (reconstruction + beta * KL); `active_units`: latent dims with Var E(z) > 0.01; "
+        "`sample_fid`: classifier-FID of 10,000 samples against the 10,000 test images (the evaluation "
+        "classifier's 128-d features, the GANs' scale; a two-stage VAE also through its first stage alone, "
+        "`sample_fid_first_stage_prior`, and its bound with the second stage as the prior of z, "
+        "`negative_elbo_two_stage_prior`).",
         'vae = genhub.load_model("{name}")\nimages = vae.generate(16, generator=torch.Generator().manual_seed(0))',
         "unconditional-image-generation",
     ),
@@ -207,10 +211,11 @@ CARD_TEXT = {  # family -> (how to read the figures, how to use it, pipeline tag
 
 
 DATA_TEXT = {
-    "text_gan": "Fashion-MNIST train items colourised with one of 9 palette colours (`genhub.data.PALETTE`: "
-    "the grey level scales the colour, on black) and captioned from class and colour with 10 "
-    "templates and synonyms; 3 more templates and 5 colour x class pairs "
-    "(`HELD_OUT_PAIRS`) never appear in training. Figures on the test items.",
+    "text_gan": "Fashion-MNIST train items tinted with one of 12 palette colours (`genhub.data.PALETTE`, "
+    "black, grey and brown included: the item's grey level, stretched to peak at 1, scales the colour, on black) "
+    "and captioned from class and colour with 10 templates and synonyms (`black` is only ever a colour); "
+    "3 more templates and 5 colour x class pairs (`HELD_OUT_PAIRS`) never appear in training. Figures on the "
+    "test items.",
     "walks": "Fashion-MNIST train images (60,000), each batch also edited by the six edits of "
     "`genhub.models.walks` (random alpha over each range) as the real side of the adversarial game; "
     "the walk targets are the edits applied to the generator's own samples.",
@@ -245,6 +250,10 @@ def write_card(
     meaning, use, kind = CARD_TEXT[recipe.family]
     table = figures_section(name, recipe, figures)
     unit = f"{recipe.epochs} steps over all edits" if recipe.family == "walks" else f"{len(history)} epochs"
+    if recipe.second_stage_epochs:
+        unit += f" (first stage), then {recipe.second_stage_epochs} epochs of the second stage on its codes"
+    if recipe.warmup_epochs:
+        unit += f" ({recipe.warmup_epochs} of them the joint embedding)"
     sections = {
         "Install": f"`pip install fdl-genhub` (imports as `genhub`); on the Hub as `{HUB_NAMESPACE}/{name}`: "
         f'`genhub.load_model("{name}")` finds it in `checkpoints/` or downloads it by that repo id.',

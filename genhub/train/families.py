@@ -18,6 +18,8 @@ from ..metrics import (
     evaluate_text_gan,
     evaluate_vae,
     evaluate_walks,
+    two_stage_negative_elbo,
+    vae_sample_quality,
 )
 from ..models import (
     CHECKPOINTS_DIR,
@@ -35,7 +37,7 @@ from ..models.super_resolution import SuperResolution, SuperResolutionConfig
 from ..models.text_gan import TextGAN, TextGANConfig
 from ..models.walks import Walks, WalksConfig
 from .cards import diagnostics_plot, gan_summary, scorecard_plot, tokenizer_files
-from .loop import train_gan, train_model, train_super_resolution, train_text_gan
+from .loop import train_gan, train_model, train_second_stage, train_super_resolution, train_text_gan
 from .recipes import CLASSIFIER, Recipe
 
 
@@ -63,6 +65,27 @@ def _train_plain(recipe: Recipe, split: dict, accelerator, max_steps, name: str,
     return Trained(model, history)
 
 
+def _train_vae(recipe: Recipe, split: dict, accelerator, max_steps, name: str, run=None) -> Trained:
+    """A VAE; with a second stage, the first trains alone (as a one-stage model), then the second on its codes."""
+    if not recipe.config.get("second_stage_hidden_size"):
+        return _train_plain(recipe, split, accelerator, max_steps, name, run)
+    first = replace(recipe, config=dict(recipe.config, second_stage_hidden_size=0))
+    stage_one = _train_plain(first, split, accelerator, max_steps, name, run)
+    model = build_model(recipe)
+    missing, unexpected = model.load_state_dict(stage_one.model.state_dict(), strict=False)
+    assert not unexpected and all(k.startswith("second_stage.") for k in missing)
+    model, history = train_second_stage(model, split["train_images"], recipe, accelerator, max_steps)
+    return Trained(model, stage_one.history, log={"second_stage_loss_per_epoch": history})
+
+
+def _evaluate_vae(model, recipe: Recipe, split: dict, num_samples: int) -> dict:
+    figures = evaluate_vae(model, split["test_images"])
+    if model.config.second_stage_hidden_size:
+        figures["negative_elbo_two_stage_prior"] = two_stage_negative_elbo(model, split["test_images"])
+    samples = vae_sample_quality(model, load_model(CLASSIFIER), split["test_images"], min(num_samples, 10000))
+    return figures | samples
+
+
 def _train_gan(recipe: Recipe, split: dict, accelerator, max_steps, name: str, run=None) -> Trained:
     model, steps = train_gan(
         build_model(recipe),
@@ -72,6 +95,7 @@ def _train_gan(recipe: Recipe, split: dict, accelerator, max_steps, name: str, r
         accelerator,
         load_model(CLASSIFIER),
         max_steps,
+        run,
     )
     steps_per_epoch = len(split["train_images"]) // recipe.batch_size
     history, diagnostics = gan_summary(steps, steps_per_epoch)
@@ -85,7 +109,7 @@ def _train_text_gan(recipe: Recipe, split: dict, accelerator, max_steps, name: s
     dry = max_steps is not None
     captioned = data.load_captioned("train", limit=64 if dry else None)
     recipe = replace(recipe, warmup_epochs=1 if dry else recipe.warmup_epochs)
-    model, history = train_text_gan(captioned, recipe, accelerator, max_steps)
+    model, history = train_text_gan(captioned, recipe, accelerator, max_steps, run)
     return Trained(model, history, tokenizer_files(model))
 
 
@@ -103,7 +127,7 @@ def _train_walks(recipe: Recipe, split: dict, accelerator, max_steps, name: str,
 
 def _evaluate_text_gan(model, recipe: Recipe, split: dict, num_samples: int) -> dict:
     limit = None if len(split["test_images"]) > 1000 else 2000
-    real = {c: split["test_images"][split["test_labels"] == c] for c in range(10)}
+    real = {c: data.stretch(split["test_images"][split["test_labels"] == c]) for c in range(10)}
     palette = torch.tensor(list(data.PALETTE.values()))
     return evaluate_text_gan(model, load_model(CLASSIFIER), text_gan_eval_sets("test", limit), palette, real)
 
@@ -141,7 +165,7 @@ FAMILIES = {
     "autoencoder": Family(
         AutoencoderConfig, Autoencoder, _train_plain, lambda m, r, s, n: evaluate_autoencoder(m, s["test_images"])
     ),
-    "vae": Family(VAEConfig, VAE, _train_plain, lambda m, r, s, n: evaluate_vae(m, s["test_images"])),
+    "vae": Family(VAEConfig, VAE, _train_vae, _evaluate_vae),
     "classifier": Family(
         ClassifierConfig,
         Classifier,

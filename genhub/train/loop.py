@@ -11,9 +11,11 @@ from pathlib import Path
 import torch
 import torch.nn.functional as F
 from accelerate import Accelerator
+from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn, update_bn
 from torch.utils.data import DataLoader, TensorDataset
 from tqdm.auto import tqdm
 
+from .. import data
 from ..metrics import (
     class_histogram,
 )
@@ -33,7 +35,24 @@ GAN_LOG = (
 )  # what train_gan logs, per step or per diagnostic
 GAN_PARTS = ("generator", "cost")  # trained by their own optimisers: prepared as separate modules
 TEXT_GAN_PARTS = ("text_encoder", "image_encoder", "generator", "discriminator", "logit", "text_projection")
+TEXT_GAN_EMA_DECAY = 0.999  # the caption generator that is saved is this moving average of its weights
+MODE_SEEKING_WEIGHT = 0.1  # of the caption generator's mode-seeking term (MSGAN, Mao et al. 2019)
 DIAGNOSTIC_EVERY = 100  # steps between class-histogram checks of GAN samples
+
+
+class InMemoryTensors(TensorDataset):
+    """A TensorDataset whose batches are one indexing per tensor (`__getitems__`, which the DataLoader calls with
+    a batch's indices) instead of one item per sample stacked by collation: the per-sample Python work dominated
+    the step of the smallest models (a 64-unit autoencoder trained at 0.69 of a bare loop)."""
+
+    def __getitems__(self, indices: list[int]) -> tuple[torch.Tensor, ...]:
+        index = torch.as_tensor(indices)
+        return tuple(tensor[index] for tensor in self.tensors)
+
+
+def whole_batch(batch: tuple[torch.Tensor, ...]) -> tuple[torch.Tensor, ...]:
+    """The collate step of InMemoryTensors: its batch is already stacked."""
+    return batch
 
 
 def make_loader(
@@ -42,11 +61,12 @@ def make_loader(
     """Shuffled batches; `order` (seeded here unless given) draws the shuffling."""
     labels = labels if labels is not None else torch.zeros(len(images), dtype=torch.long)
     return DataLoader(
-        TensorDataset(images, labels),
+        InMemoryTensors(images, labels),
         batch_size=recipe.batch_size,
         shuffle=True,
         drop_last=True,
         generator=order if order is not None else torch.Generator().manual_seed(recipe.seed),
+        collate_fn=whole_batch,
     )
 
 
@@ -73,6 +93,11 @@ class RunState:
         accelerator.save_state(str(target))
         if accelerator.is_main_process:
             (target / "progress.json").write_text(json.dumps({"epoch": epoch, "history": history}))
+
+
+def epoch_seed(seed: int, epoch: int, rank: int) -> int:
+    """The seed of a rank's noise in an epoch (each epoch reseeded, so a resumed run draws the same noise)."""
+    return seed + 1000 * epoch + rank
 
 
 def train_model(
@@ -116,6 +141,47 @@ def train_model(
     return accelerator.unwrap_model(model).eval().cpu(), history
 
 
+def train_second_stage(model, images: torch.Tensor, recipe: Recipe, accelerator: Accelerator, max_steps=None):
+    """Two-stage VAE, stage 2 (Dai & Wipf 2019): the first stage frozen, its codes z ~ q(z|x) of the training
+    images (drawn afresh each epoch) train `model.second_stage` (its own loss, Adam, cosine schedule); returns the
+    per-epoch mean losses (nats per code)."""
+    model.eval()
+    with torch.no_grad():
+        moments = [model.encode(x) for x in images.split(1000)]
+    mean, std = torch.cat([m for m, _ in moments]), torch.cat([(0.5 * v).exp() for _, v in moments])
+    stage = model.second_stage.train()
+    epochs = recipe.second_stage_epochs
+    optimizer = torch.optim.Adam(stage.parameters(), lr=recipe.learning_rate)
+    steps_per_epoch = len(mean) // recipe.batch_size
+    schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, max(1, epochs * steps_per_epoch))
+    codes = torch.Generator().manual_seed(recipe.seed)
+    stage, optimizer, schedule = accelerator.prepare(stage, optimizer, schedule)
+    noise = torch.Generator(device=accelerator.device).manual_seed(recipe.seed + accelerator.process_index)
+    history, step = [], 0
+    for epoch in range(epochs):
+        z = mean + std * torch.randn(mean.shape, generator=codes)
+        order = torch.randperm(len(z), generator=codes)
+        loader = DataLoader(TensorDataset(z[order]), batch_size=recipe.batch_size, drop_last=True)
+        loader = accelerator.prepare(loader)
+        total = torch.zeros(())
+        for (batch,) in tqdm(
+            loader, desc=f"stage 2 epoch {epoch + 1}/{epochs}", disable=not accelerator.is_local_main_process
+        ):
+            loss = stage(batch, noise).mean()  # the second stage's forward() is its loss per code
+            optimizer.zero_grad(set_to_none=True)
+            accelerator.backward(loss)
+            optimizer.step()
+            schedule.step()
+            total, step = total + loss.detach().cpu(), step + 1
+            if max_steps is not None and step >= max_steps:
+                break
+        history.append(float(total) / max(1, len(loader)))
+        if max_steps is not None and step >= max_steps:
+            break
+    model.second_stage = accelerator.unwrap_model(stage).eval()
+    return model.eval().cpu(), history
+
+
 def train_super_resolution(model, images: torch.Tensor, recipe: Recipe, accelerator: Accelerator, max_steps=None):
     """srez: L1 to the high-resolution image, plus w_adv * softplus(-D(x_hat)) when the config asks for it."""
     loader = make_loader(images, None, recipe)
@@ -157,12 +223,15 @@ def train_super_resolution(model, images: torch.Tensor, recipe: Recipe, accelera
 
 
 def _text_gan_step(model, net, batch, optimizers, noise, accelerator, warmup: bool) -> float:
-    """One batch of the caption GAN: (0) the joint embedding while warming up, else (1) the discriminator
-    (GAN-CLS) and (2) the generator (GAN-INT); returns the loss it logs."""
-    (x, ids, mask), (opt_text, opt_disc, opt_gen) = batch, optimizers
+    """One batch of the caption GAN: (0) the joint embedding (and the tint's colour regression) while warming
+    up, else (1) the discriminator (GAN-CLS) and (2) the generator (GAN-INT); returns the loss it logs."""
+    (x, ids, mask, rgb), (opt_text, opt_disc, opt_gen) = batch, optimizers
     if warmup:  # (0) the joint embedding, 10% of words dropped to [UNK]
         drop = (torch.rand(ids.shape, generator=noise, device=ids.device) < 0.1) & mask.bool()
-        loss = net.contrastive_loss(x, ids.masked_fill(drop, 1), mask)
+        ids = ids.masked_fill(drop, 1)
+        loss = net.contrastive_loss(x, ids, mask)
+        if net.config.tint:  # c(phi(t)) learns the caption's colour from clean shapes
+            loss = loss + 10 * F.mse_loss(net.tint_of(net.text_encoder(ids, mask)), rgb)
         opt_text.zero_grad(set_to_none=True)
         accelerator.backward(loss)
         opt_text.step()
@@ -171,32 +240,47 @@ def _text_gan_step(model, net, batch, optimizers, noise, accelerator, warmup: bo
         text = net.text_encoder(ids, mask)
         beta = torch.rand(len(x), 1, generator=noise, device=x.device)
         mixed = F.normalize(beta * text + (1 - beta) * text.roll(1, 0), dim=1)
-    z = torch.randn(2 * len(x), net.config.latent_dim, generator=noise, device=x.device)
-    fake, fake_mixed = model(z[: len(x)], text), model(z[len(x) :], mixed)
+    z = torch.randn(3 * len(x), net.config.latent_dim, generator=noise, device=x.device)
+    z, z_mixed, z_other = z.chunk(3)
+    fake, fake_mixed, fake_other = model(z, text), model(z_mixed, mixed), model(z_other, text)
     d_loss = net.discriminator_loss(x, fake, text, text.roll(1, 0))  # (1) update the discriminator
     opt_disc.zero_grad(set_to_none=True)
     accelerator.backward(d_loss)
     opt_disc.step()
     g_loss = net.generator_loss(fake, text, fake_mixed, mixed)  # (2) update the generator
+    # mode seeking: two z under one caption should give images as different as the z are (else: collapse)
+    ratio = (fake - fake_other).abs().mean((1, 2, 3)) / (z - z_other).abs().mean(1)
+    g_loss = g_loss + MODE_SEEKING_WEIGHT / (ratio.mean() + 1e-5)
     opt_gen.zero_grad(set_to_none=True)
     accelerator.backward(g_loss)
     opt_gen.step()
     return g_loss.item()
 
 
-def train_text_gan(captioned: dict, recipe: Recipe, accelerator: Accelerator, max_steps=None):
-    """(0) joint embedding (text encoder + image encoder, InfoNCE, 10% word dropout so [UNK] means 'unknown'),
-    then with the text encoder frozen: (1) update the discriminator (GAN-CLS), (2) update the generator (GAN-INT)."""
-    model = TextGAN(TextGANConfig(vocab=vocabulary(captioned["captions"])))
+def text_gan_parts(model: TextGAN) -> tuple[str, ...]:
+    return TEXT_GAN_PARTS + (("tint_head",) if model.config.tint else ())
+
+
+def train_text_gan(captioned: dict, recipe: Recipe, accelerator: Accelerator, max_steps=None, run=None):
+    """(0) joint embedding (text encoder + image encoder, InfoNCE, 10% word dropout so [UNK] means 'unknown'; a
+    tint model also regresses the caption's colour), then with the text encoder (and tint) frozen: (1) update the
+    discriminator (GAN-CLS), (2) update the generator (GAN-INT); the generator saved is the EMA of its weights. Resumable from a saved epoch (`run`), like train_gan."""
+    run = run or RunState()
+    config = dict(recipe.config, vocab=vocabulary(captioned["captions"]), colour_words=data.COLOUR_WORDS)
+    model = TextGAN(TextGANConfig(**config))
     tokens = model.tokenizer(captioned["captions"], padding="max_length", truncation=True, return_tensors="pt")
+    rgb = torch.tensor(list(data.PALETTE.values()))[captioned["colours"]]
+    order = torch.Generator()
     loader = DataLoader(
-        TensorDataset(captioned["images"], tokens["input_ids"], tokens["attention_mask"]),
+        TensorDataset(captioned["images"], tokens["input_ids"], tokens["attention_mask"], rgb),
         batch_size=recipe.batch_size,
         shuffle=True,
         drop_last=True,
-        generator=torch.Generator().manual_seed(recipe.seed),
+        generator=order,
     )
     text_params = [*model.text_encoder.parameters(), *model.image_encoder.parameters()]
+    if model.config.tint:
+        text_params += list(model.tint_head.parameters())
     opt_text = torch.optim.Adam(text_params, lr=1e-3)
     opt_disc = torch.optim.Adam(
         [*model.discriminator.parameters(), *model.logit.parameters(), *model.text_projection.parameters()],
@@ -204,29 +288,59 @@ def train_text_gan(captioned: dict, recipe: Recipe, accelerator: Accelerator, ma
         betas=recipe.betas,
     )
     opt_gen = torch.optim.Adam(model.generator.parameters(), lr=recipe.learning_rate, betas=recipe.betas)
-    prepare_parts(accelerator, model, TEXT_GAN_PARTS)
+    parts = text_gan_parts(model)
+    prepare_parts(accelerator, model, parts)
     opt_text, opt_disc, opt_gen, loader = accelerator.prepare(opt_text, opt_disc, opt_gen, loader)
     net = model
-    noise = torch.Generator(device=accelerator.device).manual_seed(recipe.seed + accelerator.process_index)
-    history, step = [], 0
-    for epoch in range(recipe.warmup_epochs + recipe.epochs):
+    ema = AveragedModel(
+        accelerator.unwrap_model(net.generator),
+        multi_avg_fn=get_ema_multi_avg_fn(TEXT_GAN_EMA_DECAY),
+        use_buffers=True,
+    )
+    accelerator.register_for_checkpointing(ema)
+    noise = torch.Generator(device=accelerator.device)
+    first, history = run.resume(accelerator)
+    step = first * len(loader)
+    for epoch in range(first, recipe.warmup_epochs + recipe.epochs):
+        order.manual_seed(recipe.seed + epoch)
+        noise.manual_seed(epoch_seed(recipe.seed, epoch, accelerator.process_index))
         warmup = epoch < recipe.warmup_epochs
         totals = []
-        for x, ids, mask in tqdm(
+        for batch in tqdm(
             loader,
             desc=f"{'embedding' if warmup else 'GAN'} epoch {epoch + 1}",
             disable=not accelerator.is_local_main_process,
         ):
-            totals.append(
-                _text_gan_step(model, net, (x, ids, mask), (opt_text, opt_disc, opt_gen), noise, accelerator, warmup)
-            )
+            totals.append(_text_gan_step(model, net, batch, (opt_text, opt_disc, opt_gen), noise, accelerator, warmup))
+            if not warmup:
+                ema.update_parameters(accelerator.unwrap_model(net.generator))
             step += 1
             if max_steps is not None and step >= max_steps:
                 break
         history.append(sum(totals) / len(totals))
         if max_steps is not None and step >= max_steps:
             break
-    return unwrap_parts(accelerator, net, TEXT_GAN_PARTS).eval().cpu(), history
+        run.save(accelerator, epoch, history)
+    trained = unwrap_parts(accelerator, net, parts)
+    if ema.n_averaged.item() > 0:
+        trained.generator.load_state_dict(ema.module.state_dict())
+        recalibrate_batch_norm(trained, captioned["captions"], recipe.seed)
+    return trained.eval().cpu(), history
+
+
+@torch.no_grad()
+def recalibrate_batch_norm(model: TextGAN, captions: list[str], seed: int, batches: int = 50) -> None:
+    """The averaged generator's batch-norm statistics, measured afresh (an average of weights is not matched by
+    the average of their running statistics: images came out dim without this): `update_bn` over
+    `batches` x 256 (z, caption) inputs."""
+    noise = torch.Generator().manual_seed(seed)
+    device = next(model.generator.parameters()).device
+    inputs = []
+    for i in range(0, min(len(captions), 256 * batches), 256):
+        text = model.encode_text(captions[i : i + 256])
+        z = torch.randn(len(text), model.config.latent_dim, generator=noise).to(device)
+        inputs.append(torch.cat([z, text], dim=1))
+    update_bn(inputs, model.generator)
 
 
 @torch.no_grad()
@@ -240,10 +354,22 @@ def sample_diagnostics(model, classifier, num_per_class: int = 50, seed: int = 0
     return class_histogram(predicted, model.config.num_classes).tolist(), float((predicted == requested).float().mean())
 
 
-def train_gan(model, images, labels, recipe: Recipe, accelerator: Accelerator, classifier=None, max_steps=None):
+def train_gan(
+    model,
+    images,
+    labels,
+    recipe: Recipe,
+    accelerator: Accelerator,
+    classifier=None,
+    max_steps=None,
+    run: RunState | None = None,
+):
     """Two labelled updates per batch; logs the three pitfalls per step (losses, generator gradient norm,
-    class histogram of samples every DIAGNOSTIC_EVERY steps)."""
-    loader = make_loader(images, labels, recipe)
+    class histogram of samples every DIAGNOSTIC_EVERY steps). Data order and noise are drawn from seed + epoch,
+    so a run resumed from a saved epoch (`run`) continues exactly as an uninterrupted one."""
+    run = run or RunState()
+    order = torch.Generator()
+    loader = make_loader(images, labels, recipe, order)
     opt_cost = torch.optim.Adam(model.cost.parameters(), lr=recipe.learning_rate, betas=recipe.betas)
     opt_gen = torch.optim.Adam(model.generator.parameters(), lr=recipe.learning_rate, betas=recipe.betas)
     # the generator and the cost network are prepared as separate modules (one DDP wrapper each on several
@@ -252,9 +378,12 @@ def train_gan(model, images, labels, recipe: Recipe, accelerator: Accelerator, c
     prepare_parts(accelerator, net, GAN_PARTS)
     opt_cost, opt_gen, loader = accelerator.prepare(opt_cost, opt_gen, loader)
     noise = torch.Generator(device=accelerator.device).manual_seed(recipe.seed + accelerator.process_index)
-    log = {k: [] for k in GAN_LOG}
-    step = 0
-    for epoch in range(recipe.epochs):
+    first, log = run.resume(accelerator)
+    log = log or {k: [] for k in GAN_LOG}
+    step = first * len(loader)
+    for epoch in range(first, recipe.epochs):
+        order.manual_seed(recipe.seed + epoch)
+        noise.manual_seed(epoch_seed(recipe.seed, epoch, accelerator.process_index))
         bar = tqdm(loader, desc=f"epoch {epoch + 1}/{recipe.epochs}", disable=not accelerator.is_local_main_process)
         for x, y in bar:
             z = torch.randn(len(x), net.config.latent_dim, generator=noise, device=x.device)
@@ -289,6 +418,7 @@ def train_gan(model, images, labels, recipe: Recipe, accelerator: Accelerator, c
             step += 1
             if max_steps is not None and step >= max_steps:
                 return unwrap_parts(accelerator, net, GAN_PARTS).eval().cpu(), log
+        run.save(accelerator, epoch, log)
     return unwrap_parts(accelerator, net, GAN_PARTS).eval().cpu(), log
 
 

@@ -18,6 +18,7 @@ class Recipe:
     notes: str = ""  # what the card should say about reading the figures
     betas: tuple[float, float] = (0.9, 0.999)  # Adam's betas (GANs use DCGAN's 0.5)
     warmup_epochs: int = 0  # text GAN: epochs of joint-embedding training before the GAN
+    second_stage_epochs: int = 0  # two-stage VAE: epochs of the second stage on the frozen first stage's codes
 
 
 GAN_NOTE = (
@@ -73,6 +74,21 @@ RECIPES = {
         epochs=15,
         compare_with=["fashion-vae"],
     ),
+    "fashion-vae-2stage": Recipe(
+        "vae",
+        "two-stage VAE (Dai & Wipf 2019): convolutional first stage, d = 16, beta = 0.1 (sharp codes), then an "
+        "MLP VAE (3 x 1024, learned gamma) on its codes; samples u ~ N(0, I) -> z -> x",
+        dict(latent_dim=16, beta=0.1, second_stage_hidden_size=1024, second_stage_layers=3),
+        epochs=30,
+        second_stage_epochs=60,
+        batch_size=128,
+        compare_with=["fashion-vae"],
+        notes="The second stage does not change the first stage's ELBO (`negative_elbo`, with N(0, I) as the prior); "
+        "`negative_elbo_two_stage_prior` is the bound with the second stage as the prior of z. The low beta of the "
+        "first stage is what sharpens the images (smaller posterior noise, a larger KL, a worse ELBO under "
+        "N(0, I)); the second stage is what makes them samplable (compare `sample_fid` with "
+        "`sample_fid_first_stage_prior`).",
+    ),
     "fashion-classifier": Recipe("classifier", "evaluation classifier (4 conv layers, 128-d features)", {}, epochs=8),
     "fashion-ebgan": Recipe(
         "gan",
@@ -126,10 +142,12 @@ RECIPES = {
     "fashion-text-gan": Recipe(
         "text_gan",
         "caption-to-image GAN-INT-CLS: word-level text encoder trained first as a "
-        "joint image-text embedding (InfoNCE), then frozen; matching-aware "
-        "discriminator; interpolated text embeddings for the generator",
-        {},
-        epochs=5,
+        "joint image-text embedding (InfoNCE) with the colour tint regressed on the captions' colours, then "
+        "frozen; the generator draws a grey shape that the tint colours; matching-aware "
+        "discriminator; interpolated text embeddings for the generator; a mode-seeking term (MSGAN, weight 0.1); "
+        "EMA of the generator (decay 0.999), its batch-norm statistics measured again after training",
+        {"tint": True},
+        epochs=4,
         batch_size=128,
         learning_rate=2e-4,
         betas=(0.5, 0.999),

@@ -28,7 +28,9 @@ EXAMPLES = [
     "a red dress",
     "crimson boots",
     "a pair of blue trousers",
-    "navy pants on black",
+    "navy pants on a dark background",
+    "black ankle boots",
+    "a brown bag",
     "a yellow handbag",
     "white sneakers",
     "look at this green dress",
@@ -44,7 +46,12 @@ def model_or_error(model: str):
 
 def unknown_note(net, captions: list[str]) -> str:
     unknown = sorted({w for c in captions for w in net.unknown_words(c)})
-    return f" Words the model never saw (ignored): {html.escape(', '.join(unknown))}." if unknown else ""
+    colours = sorted({w for c in captions for w in net.unknown_colours(c)})
+    note = f" Words the model never saw (ignored): {html.escape(', '.join(unknown))}." if unknown else ""
+    if colours:
+        known = ", ".join(net.config.colour_words or [])
+        note += f" Colours it cannot show: {html.escape(', '.join(colours))} (it knows {known})."
+    return note
 
 
 LESSON = """### Caption to image: a GAN conditioned on text
@@ -53,9 +60,10 @@ the generator; the discriminator judges the image *and* whether it matches the c
 generator also learns from captions mixed half-way (GAN-INT), so it interpolates between captions (Reed 2016).
 
 **What to look at:** the colour and the item should match your words; words the model never saw are listed and
-ignored. In the accordion, one z walked from caption A to B, and the same z (columns) under both captions:
-z carries the style, the caption the content. Colours: red, orange, yellow, green, cyan, blue, purple, pink,
-white; items: the 10 Fashion-MNIST classes. Press Enter to generate."""
+ignored, and so are colours it cannot show. The generator draws a grey shape and the caption sets one colour for
+it (a tint), so colours are clean. In the accordion, one z walked from caption A to B, and the same z (columns)
+under both captions: z carries the style, the caption the content. Colours: red, orange, yellow, green, cyan,
+blue, purple, pink, white, grey, black, brown; items: the 10 Fashion-MNIST classes. Press Enter to generate."""
 
 
 @handler

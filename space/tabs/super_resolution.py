@@ -51,10 +51,6 @@ def load_example(choice: str) -> torch.Tensor:
     raise ValueError(f"unknown example {choice!r}")
 
 
-def upload_tensor(path: str) -> torch.Tensor:
-    return image_tensor(path)
-
-
 def to_image(x: torch.Tensor, scale: int = 1) -> Image.Image:
     array = (x[0].clamp(0, 1) * 255).round().byte().permute(1, 2, 0).numpy()
     image = Image.fromarray(array[..., 0] if array.shape[2] == 1 else array)
@@ -65,7 +61,7 @@ def input_pair(image, example: str, scale: int):
     """(low, truth or None, source): an upload is upscaled as it is (no ground truth); an example is first
     downscaled by the factor, so the original is the ground truth."""
     if image:
-        return upload_tensor(image), None, "your image"
+        return image_tensor(image), None, "your image"
     truth = load_example(example)
     truth = truth[:, :, : truth.shape[2] // scale * scale, : truth.shape[3] // scale * scale]
     return bicubic(truth, (truth.shape[2] // scale, truth.shape[3] // scale)), truth, html.escape(example)

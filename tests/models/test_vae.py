@@ -93,3 +93,30 @@ def test_shipped_vaes_have_a_good_elbo_and_beta_trades_kl(fashion_test):
     assert genhub.load_model("fashion-beta-vae").config.beta > 1
     assert figures["fashion-beta-vae"][1] < figures["fashion-vae"][1]  # beta > 1 pays less KL ...
     assert figures["fashion-beta-vae"][0] > figures["fashion-vae"][0]  # ... and a worse ELBO
+
+
+def test_two_stage_vae_samples_through_its_second_stage(tmp_path):
+    torch.manual_seed(0)
+    config = VAEConfig(latent_dim=4, hidden_channels=(4, 8), hidden_size=16, second_stage_hidden_size=8)
+    model = VAE(config).eval()
+    seed = lambda: torch.Generator().manual_seed(3)  # noqa: E731
+    noise = torch.randn(5, 4, generator=seed())
+    both = model.generate(5, generator=seed())
+    assert torch.allclose(both, model.decode(model.second_stage.decoder(noise)), atol=1e-6)
+    assert torch.allclose(model.generate(5, generator=seed(), stages=1), model.decode(noise), atol=1e-6)
+    codes = torch.randn(7, 4)
+    assert model.second_stage(codes).shape == (7,)  # its -ELBO per code
+    with pytest.raises(ValueError, match="one stage"):
+        VAE(VAEConfig(latent_dim=4, hidden_channels=(4, 8), hidden_size=16)).generate(2, stages=2)
+    model.save_pretrained(tmp_path)
+    assert torch.allclose(genhub.load_model(tmp_path).generate(5, generator=seed()), both, atol=1e-6)
+
+
+def test_shipped_two_stage_vae_samples_closer_to_the_data(fashion_test):
+    from genhub.metrics import vae_sample_quality
+
+    classifier, x = genhub.load_model("fashion-classifier"), fashion_test[0]
+    one = vae_sample_quality(genhub.load_model("fashion-vae"), classifier, x, num_samples=2000)
+    two = vae_sample_quality(genhub.load_model("fashion-vae-2stage"), classifier, x, num_samples=2000)
+    assert two["sample_fid"] < 0.75 * one["sample_fid"]
+    assert two["sample_fid"] < two["sample_fid_first_stage_prior"]  # what the second stage adds

@@ -10,7 +10,7 @@ from accelerate.utils import set_seed
 
 from genhub import data
 from genhub.train import RECIPES, build_model
-from genhub.train.loop import RunState, train_model
+from genhub.train.loop import RunState, train_gan, train_model, train_text_gan
 
 
 @pytest.mark.parametrize("name", ["fashion-ae-under", "fashion-vae"])
@@ -30,3 +30,41 @@ def test_resume_continues_like_an_uninterrupted_run(name, tmp_path):
     assert resumed_history == pytest.approx(history)
     for (key, a), (_, b) in zip(straight.state_dict().items(), resumed.state_dict().items()):
         assert torch.allclose(a, b, atol=1e-6), key
+
+
+def test_gan_resume_continues_like_an_uninterrupted_run(tmp_path):
+    images, labels = data.load_fashion_mnist("train")
+    images, labels = data.as_float_images(images[:256]), labels[:256]
+    recipe = replace(RECIPES["fashion-dcgan"], batch_size=64)
+    small = dict(generator_channels=[16, 8], cost_channels=[8, 16])
+
+    def train(epochs, run):
+        set_seed(0)
+        r = replace(recipe, epochs=epochs, config=dict(recipe.config, **small))
+        return train_gan(build_model(r), images, labels, r, Accelerator(cpu=True), run=run)
+
+    straight, log = train(3, RunState())
+    train(2, RunState(tmp_path, save_every=1))
+    resumed, resumed_log = train(3, RunState(tmp_path, resume_from=tmp_path / "epoch_1"))
+    assert resumed_log["generator_loss"] == pytest.approx(log["generator_loss"])
+    assert len(resumed_log["cost_loss"]) == 3 * 4
+    for (key, a), (_, b) in zip(straight.state_dict().items(), resumed.state_dict().items()):
+        assert torch.allclose(a.float(), b.float(), atol=1e-6), key
+
+
+def test_caption_gan_resume_continues_like_an_uninterrupted_run(tmp_path):
+    captioned = data.load_captioned("train", limit=128)
+    recipe = replace(RECIPES["fashion-text-gan"], batch_size=32, warmup_epochs=1)
+    small = dict(word_dim=8, text_embed_dim=8, generator_channels=[8, 4], cost_channels=[4, 8], cost_code_dim=6)
+
+    def train(epochs, run):
+        set_seed(0)
+        r = replace(recipe, epochs=epochs, config=dict(recipe.config, **small))
+        return train_text_gan(captioned, r, Accelerator(cpu=True), run=run)
+
+    straight, history = train(2, RunState())  # 1 embedding epoch + 2 GAN epochs
+    train(1, RunState(tmp_path, save_every=1))
+    resumed, resumed_history = train(2, RunState(tmp_path, resume_from=tmp_path / "epoch_1"))
+    assert resumed_history == pytest.approx(history) and len(history) == 3
+    for (key, a), (_, b) in zip(straight.state_dict().items(), resumed.state_dict().items()):
+        assert torch.allclose(a.float(), b.float(), atol=1e-6), key
