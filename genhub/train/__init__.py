@@ -2,6 +2,7 @@
 
     recipes.py   one Recipe per shipped checkpoint        families.py  the table of families
     loop.py      the shared Accelerate loops              steerable.py generators trained jointly with their walks
+    caption_loop.py  the caption GAN's loop
     cards.py     model cards, previews, plots             __main__.py  the command line (run.py: what it runs)
 
 Names are looked up lazily from those modules, so `python -m genhub.train --help` stays quick.
@@ -11,7 +12,7 @@ from __future__ import annotations
 
 import importlib
 
-_MODULES = ("recipes", "families", "loop", "cards", "steerable", "run", "__main__")
+_MODULES = ("recipes", "families", "loop", "caption_loop", "cards", "steerable", "run", "__main__")
 
 
 def __getattr__(name: str):

@@ -36,8 +36,9 @@ from ..models import (
 from ..models.super_resolution import SuperResolution, SuperResolutionConfig
 from ..models.text_gan import TextGAN, TextGANConfig
 from ..models.walks import Walks, WalksConfig
+from .caption_loop import train_text_gan
 from .cards import diagnostics_plot, gan_summary, scorecard_plot, tokenizer_files
-from .loop import train_gan, train_model, train_second_stage, train_super_resolution, train_text_gan
+from .loop import train_gan, train_model, train_second_stage, train_super_resolution
 from .recipes import CLASSIFIER, Recipe
 
 

@@ -18,6 +18,7 @@ from ..common import (
     LONG_JOBS,
     UPLOADED,
     UPLOADED_LAYER,
+    VAES,
     CheckedNumber,
     CheckedSlider,
     MaskInput,
@@ -35,7 +36,7 @@ from ..common import (
 
 PRESETS = ["drawn", *PRESET_MASKS]
 PRIORS = ["VAE", "GAN", "both"]
-VAE_PRIOR = "fashion-vae"
+VAE_PRIOR = (VAES or ["fashion-vae"])[0]  # the VAE with the lowest measured sample FID
 GAN_PRIORS = GANS  # the GAN with the lowest measured classifier-FID first
 
 

@@ -10,7 +10,8 @@ from accelerate.utils import set_seed
 
 from genhub import data
 from genhub.train import RECIPES, build_model
-from genhub.train.loop import RunState, train_gan, train_model, train_text_gan
+from genhub.train.caption_loop import train_text_gan
+from genhub.train.loop import RunState, train_gan, train_model
 
 
 @pytest.mark.parametrize("name", ["fashion-ae-under", "fashion-vae"])

@@ -1,0 +1,147 @@
+"""The caption GAN's training loop (GAN-INT-CLS): (0) the joint embedding and the colour tint, then with them
+frozen (1) the matching-aware discriminator and (2) the generator, with a mode-seeking term and an EMA."""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from accelerate import Accelerator
+from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn, update_bn
+from torch.utils.data import DataLoader, TensorDataset
+from tqdm.auto import tqdm
+
+from .. import data
+from ..models.text_gan import TextGAN, TextGANConfig, vocabulary
+from .loop import RunState, epoch_seed, prepare_parts, unwrap_parts
+from .recipes import Recipe
+
+TEXT_GAN_PARTS = ("text_encoder", "image_encoder", "generator", "discriminator", "logit", "text_projection")
+TEXT_GAN_EMA_DECAY = 0.999  # the caption generator that is saved is this moving average of its weights
+MODE_SEEKING_WEIGHT = 0.1  # of the caption generator's mode-seeking term (MSGAN, Mao et al. 2019)
+
+
+def _text_gan_step(model, net, batch, optimizers, noise, accelerator, warmup: bool) -> float:
+    """One batch of the caption GAN: (0) the joint embedding (and the tint's colour regression) while warming
+    up, else (1) the discriminator (GAN-CLS) and (2) the generator (GAN-INT); returns the loss it logs."""
+    (x, ids, mask, rgb), (opt_text, opt_disc, opt_gen) = batch, optimizers
+    if warmup:  # (0) the joint embedding, 10% of words dropped to [UNK]
+        drop = (torch.rand(ids.shape, generator=noise, device=ids.device) < 0.1) & mask.bool()
+        ids = ids.masked_fill(drop, 1)
+        loss = net.contrastive_loss(x, ids, mask)
+        if net.config.tint:  # c(phi(t)) learns the caption's colour from clean shapes
+            loss = loss + 10 * F.mse_loss(net.tint_of(net.text_encoder(ids, mask)), rgb)
+        opt_text.zero_grad(set_to_none=True)
+        accelerator.backward(loss)
+        opt_text.step()
+        return loss.item()
+    with torch.no_grad():
+        text = net.text_encoder(ids, mask)
+        beta = torch.rand(len(x), 1, generator=noise, device=x.device)
+        mixed = F.normalize(beta * text + (1 - beta) * text.roll(1, 0), dim=1)
+    z = torch.randn(3 * len(x), net.config.latent_dim, generator=noise, device=x.device)
+    z, z_mixed, z_other = z.chunk(3)
+    fake, fake_mixed, fake_other = model(z, text), model(z_mixed, mixed), model(z_other, text)
+    d_loss = net.discriminator_loss(x, fake, text, text.roll(1, 0))  # (1) update the discriminator
+    opt_disc.zero_grad(set_to_none=True)
+    accelerator.backward(d_loss)
+    opt_disc.step()
+    g_loss = net.generator_loss(fake, text, fake_mixed, mixed)  # (2) update the generator
+    # mode seeking: two z under one caption should give images as different as the z are (else: collapse)
+    ratio = (fake - fake_other).abs().mean((1, 2, 3)) / (z - z_other).abs().mean(1)
+    g_loss = g_loss + MODE_SEEKING_WEIGHT / (ratio.mean() + 1e-5)
+    opt_gen.zero_grad(set_to_none=True)
+    accelerator.backward(g_loss)
+    opt_gen.step()
+    return g_loss.item()
+
+
+def text_gan_parts(model: TextGAN) -> tuple[str, ...]:
+    return TEXT_GAN_PARTS + (("tint_head",) if model.config.tint else ())
+
+
+def _optimizers(model: TextGAN, recipe: Recipe):
+    """(0) the joint embedding (and tint), (1) the discriminator, (2) the generator."""
+    text_params = [*model.text_encoder.parameters(), *model.image_encoder.parameters()]
+    if model.config.tint:
+        text_params += list(model.tint_head.parameters())
+    opt_text = torch.optim.Adam(text_params, lr=1e-3)
+    opt_disc = torch.optim.Adam(
+        [*model.discriminator.parameters(), *model.logit.parameters(), *model.text_projection.parameters()],
+        lr=recipe.learning_rate,
+        betas=recipe.betas,
+    )
+    opt_gen = torch.optim.Adam(model.generator.parameters(), lr=recipe.learning_rate, betas=recipe.betas)
+    return opt_text, opt_disc, opt_gen
+
+
+def train_text_gan(captioned: dict, recipe: Recipe, accelerator: Accelerator, max_steps=None, run=None):
+    """(0) joint embedding (text encoder + image encoder, InfoNCE, 10% word dropout so [UNK] means 'unknown'; a
+    tint model also regresses the caption's colour), then with the text encoder (and tint) frozen: (1) update the
+    discriminator (GAN-CLS), (2) update the generator (GAN-INT); the generator saved is the EMA of its weights. Resumable from a saved epoch (`run`), like train_gan."""
+    run = run or RunState()
+    config = dict(recipe.config, vocab=vocabulary(captioned["captions"]), colour_words=data.COLOUR_WORDS)
+    model = TextGAN(TextGANConfig(**config))
+    tokens = model.tokenizer(captioned["captions"], padding="max_length", truncation=True, return_tensors="pt")
+    rgb = torch.tensor(list(data.PALETTE.values()))[captioned["colours"]]
+    order = torch.Generator()
+    loader = DataLoader(
+        TensorDataset(captioned["images"], tokens["input_ids"], tokens["attention_mask"], rgb),
+        batch_size=recipe.batch_size,
+        shuffle=True,
+        drop_last=True,
+        generator=order,
+    )
+    opt_text, opt_disc, opt_gen = _optimizers(model, recipe)
+    parts = text_gan_parts(model)
+    prepare_parts(accelerator, model, parts)
+    opt_text, opt_disc, opt_gen, loader = accelerator.prepare(opt_text, opt_disc, opt_gen, loader)
+    net = model
+    ema = AveragedModel(
+        accelerator.unwrap_model(net.generator),
+        multi_avg_fn=get_ema_multi_avg_fn(TEXT_GAN_EMA_DECAY),
+        use_buffers=True,
+    )
+    accelerator.register_for_checkpointing(ema)
+    noise = torch.Generator(device=accelerator.device)
+    first, history = run.resume(accelerator)
+    step = first * len(loader)
+    for epoch in range(first, recipe.warmup_epochs + recipe.epochs):
+        order.manual_seed(recipe.seed + epoch)
+        noise.manual_seed(epoch_seed(recipe.seed, epoch, accelerator.process_index))
+        warmup = epoch < recipe.warmup_epochs
+        totals = []
+        for batch in tqdm(
+            loader,
+            desc=f"{'embedding' if warmup else 'GAN'} epoch {epoch + 1}",
+            disable=not accelerator.is_local_main_process,
+        ):
+            totals.append(_text_gan_step(model, net, batch, (opt_text, opt_disc, opt_gen), noise, accelerator, warmup))
+            if not warmup:
+                ema.update_parameters(accelerator.unwrap_model(net.generator))
+            step += 1
+            if max_steps is not None and step >= max_steps:
+                break
+        history.append(sum(totals) / len(totals))
+        if max_steps is not None and step >= max_steps:
+            break
+        run.save(accelerator, epoch, history)
+    trained = unwrap_parts(accelerator, net, parts)
+    if ema.n_averaged.item() > 0:
+        trained.generator.load_state_dict(ema.module.state_dict())
+        recalibrate_batch_norm(trained, captioned["captions"], recipe.seed)
+    return trained.eval().cpu(), history
+
+
+@torch.no_grad()
+def recalibrate_batch_norm(model: TextGAN, captions: list[str], seed: int, batches: int = 50) -> None:
+    """The averaged generator's batch-norm statistics, measured afresh (an average of weights is not matched by
+    the average of their running statistics: images came out dim without this): `update_bn` over
+    `batches` x 256 (z, caption) inputs."""
+    noise = torch.Generator().manual_seed(seed)
+    device = next(model.generator.parameters()).device
+    inputs = []
+    for i in range(0, min(len(captions), 256 * batches), 256):
+        text = model.encode_text(captions[i : i + 256])
+        z = torch.randn(len(text), model.config.latent_dim, generator=noise).to(device)
+        inputs.append(torch.cat([z, text], dim=1))
+    update_bn(inputs, model.generator)
