@@ -24,7 +24,7 @@ from genhub.train import text_gan_eval_sets  # noqa: E402
 def main():
     model, classifier = genhub.load_model("fashion-text-gan"), genhub.load_model("fashion-classifier")
     images, labels = data.load_fashion_mnist("test")
-    real = {c: data.as_float_images(images[labels == c]) for c in range(10)}
+    real = {c: data.stretch(data.as_float_images(images[labels == c])) for c in range(10)}
     figures = evaluate_text_gan(
         model, classifier, text_gan_eval_sets("test"), torch.tensor(list(data.PALETTE.values())), real
     )

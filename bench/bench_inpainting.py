@@ -1,6 +1,6 @@
 """Inpainting on the Fashion-MNIST test set: VAE prior, GAN prior, OpenCV Telea and Navier-Stokes, mean fill.
 
-For each mask (centre 14x14, left half, 4 random 8x8 blocks): PSNR and SSIM inside the hole (SSIM
+For each mask (centre 14x14, left half, 4 random 8x8 blocks, 2 random brush strokes): PSNR and SSIM inside the hole (SSIM
 over the hole's bounding box), accuracy on the filled images of the evaluation classifier and of an independent one
 (5-nearest neighbours on the pixels of the 60,000 training images: it shares nothing with genhub's models and,
 reading pixels, notices a fill that changes the item), and seconds per image. One table, one run.
@@ -50,7 +50,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--images", type=int, default=200)
     parser.add_argument("--steps", type=int, default=100)
-    parser.add_argument("--masks", default="centre 14x14,left half,random blocks")
+    parser.add_argument("--masks", default="centre 14x14,left half,random blocks,strokes")
     parser.add_argument("--priors", default="fashion-vae,fashion-vae-2stage,fashion-ebgan")
     args = parser.parse_args()
     images, labels = data.load_fashion_mnist("test")

@@ -50,12 +50,25 @@ class InpaintingOutput(ModelOutput):
     loss: torch.Tensor | None = None  # the best candidates' objective, per image
 
 
-PRESET_MASKS = ("centre square", "left half", "random blocks")  # the masks the Space and the bench offer
+PRESET_MASKS = ("centre square", "left half", "random blocks", "strokes")  # the masks the Space and bench offer
+
+
+def stroke_mask(generator: torch.Generator | None = None, strokes: int = 2) -> torch.Tensor:
+    """(1, 28, 28): `strokes` brush strokes, each 3 joined segments 2 px wide between random points (like a mask
+    drawn by hand), drawn with OpenCV."""
+    import cv2
+
+    canvas = np.zeros((28, 28), np.uint8)
+    for _ in range(strokes):
+        points = torch.randint(2, 26, (4, 2), generator=generator).tolist()
+        for (x0, y0), (x1, y1) in zip(points, points[1:]):
+            cv2.line(canvas, (x0, y0), (x1, y1), 1, thickness=2)
+    return torch.from_numpy(canvas).float()[None]
 
 
 def preset_mask(kind: str, num_images: int = 1, generator: torch.Generator | None = None) -> torch.Tensor:
-    """(N, 1, 28, 28), 1 = missing: the centre 14x14, the left half, or 4 random 8x8 blocks per image (drawn from
-    `generator`)."""
+    """(N, 1, 28, 28), 1 = missing: the centre 14x14, the left half, 4 random 8x8 blocks or 2 random brush strokes
+    per image (drawn from `generator`)."""
     if kind not in PRESET_MASKS:
         raise ValueError(f"mask must be one of {', '.join(PRESET_MASKS)}, got {kind!r}")
     mask = torch.zeros(num_images, 1, 28, 28)
@@ -63,6 +76,8 @@ def preset_mask(kind: str, num_images: int = 1, generator: torch.Generator | Non
         mask[..., 7:21, 7:21] = 1
     elif kind == "left half":
         mask[..., :14] = 1
+    elif kind == "strokes":
+        mask = torch.stack([stroke_mask(generator) for _ in range(num_images)])
     else:
         for i in range(num_images):
             for top, left in torch.randint(0, 21, (4, 2), generator=generator).tolist():

@@ -96,11 +96,12 @@ def walks_table(figures: dict[str, dict]) -> str:
 
 
 def figures_table(rows: dict[str, dict[str, float]]) -> str:
-    """Markdown table: one row per model, one column per figure."""
+    """Markdown table: one row per model, one column per figure ("—" where a model has no such figure)."""
     columns = list(next(iter(rows.values())))
     lines = ["| model | " + " | ".join(columns) + " |", "|---" * (len(columns) + 1) + "|"]
     for name, figures in rows.items():
-        lines.append(f"| {name} | " + " | ".join(f"{figures[c]:.4g}" for c in columns) + " |")
+        cells = (f"{figures[c]:.4g}" if isinstance(figures.get(c), (int, float)) else "—" for c in columns)
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
 

@@ -75,7 +75,7 @@ def inpaint_endpoint(editor, preset: str, prior: str, steps: int, seed: int, pro
 
     Args:
         editor: an image-editor value: background = the image, layers = strokes marking the missing pixels.
-        preset: drawn (the strokes), centre square, left half or random blocks.
+        preset: drawn (the strokes), centre square, left half, random blocks or strokes (random ones).
         prior: VAE, GAN or both.
         steps: latent-search steps, 10..1000.
         seed: seed of the search (-1: random, the seed used is returned).
