@@ -116,5 +116,5 @@ def test_inpainting_keeps_the_items_class(fashion_test):
     classifier = genhub.load_model("fashion-classifier")
     untouched = float((classifier.predict(x) == y).float().mean())
     mask = preset_mask("centre square", len(x))
-    filled = inpaint(genhub.load_model("fashion-vae-2stage"), x, mask, steps=50, restarts=4).images
+    filled = inpaint(genhub.load_model("fashion-vae"), x, mask, steps=50, restarts=4).images
     assert float((classifier.predict(filled) == y).float().mean()) >= untouched - 0.06
