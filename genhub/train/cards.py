@@ -196,8 +196,8 @@ CARD_TEXT = {  # family -> (how to read the figures, how to use it, pipeline tag
         "against real test items of the class, averaged over classes; `r_precision`, the true caption ranked "
         "first among 100 in the joint embedding. `held_out_phrasing` uses templates never seen in training "
         "(unknown words become [UNK]); `held_out_pairs` asks for colour x class pairs never seen in training.",
-        'txt = genhub.load_model("{name}")\nimages = txt.generate(["a red dress"], num_images_per_caption=4,\n'
-        "                      generator=torch.Generator().manual_seed(0))",
+        'txt = genhub.load_model("{name}")\nimages = txt.generate(["a red dress"], num_images_per_caption=4, '
+        "generator=torch.Generator().manual_seed(0))",
         "text-to-image",
     ),
     "super_resolution": (
@@ -258,7 +258,7 @@ def write_card(
     sections = {
         "Install": f"`pip install fdl-genhub` (imports as `genhub`); on the Hub as `{HUB_NAMESPACE}/{name}`: "
         f'`genhub.load_model("{name}")` finds it in `checkpoints/` or downloads it by that repo id.',
-        "Use": "```python\nimport genhub, torch\n"
+        "Use": "```python\nimport genhub, torch\n\n"
         + use.format(name=name, generator=recipe.config.get("generator_name"))
         + "\n```",
         "Data": DATA_TEXT.get(
