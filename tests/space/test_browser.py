@@ -1,6 +1,7 @@
 """A real browser (Debian's chromium, driven by Playwright) uses each tab and sees the images appear."""
 
 import os
+import time
 from pathlib import Path
 
 import pytest
@@ -62,6 +63,17 @@ TABS = [  # tab, sub-tab, button, output label
 ]
 
 
+def loaded_width(page, label: str, timeout: float = 30.0) -> int:
+    """The natural width of the output image once it has loaded (a run first clears the previous image, so the
+    element can be caught empty for a moment on a busy machine); 0 if it never loads within `timeout` s."""
+    deadline = time.monotonic() + timeout
+    while True:
+        width = output_image(page, label).evaluate("img => img.complete ? img.naturalWidth : 0")
+        if width > 100 or time.monotonic() > deadline:
+            return width
+        page.wait_for_timeout(250)
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("tab, sub, button, label", TABS)
 def test_each_tab_shows_its_images(page, tab, sub, button, label):
@@ -71,7 +83,7 @@ def test_each_tab_shows_its_images(page, tab, sub, button, label):
     if tab == "Super-resolution":
         page.get_by_label("bicubic").check()  # fast; the internal method is measured elsewhere
     page.get_by_role("button", name=button, exact=True).click()
-    assert output_image(page, label).evaluate("img => img.naturalWidth") > 100
+    assert loaded_width(page, label) > 100
     page.screenshot(path=str(SHOTS / f"{tab}-{sub or button}.png".replace(" ", "_").replace(":", "")), full_page=True)
 
 
