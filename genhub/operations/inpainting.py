@@ -254,6 +254,8 @@ def inpaint(
 
     Returns "images" (known pixels bit-identical to the input), "raw" (G(z*) / Dec(z*)), "latents",
     "class_labels" (the GAN's chosen classes, else None) and "loss" (the best candidates' objective).
+    The search is deterministic: its starts come from the fixed, seeded prior bank, so `generator` (accepted as
+    in diffusers' calls) does not change the result.
     """
     # 1. check the request
     if not isinstance(model, (VAE, EBGAN)):
