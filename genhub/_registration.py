@@ -52,7 +52,6 @@ class _AfterTransformers(importlib.abc.MetaPathFinder):
             self.pending = self.pending or module.__name__ in TRIGGERS
             if self.pending and self.depth == 0 and self in sys.meta_path:
                 sys.meta_path.remove(self)
-                sys.modules[module.__name__] = module
                 register()
 
         return exec_module

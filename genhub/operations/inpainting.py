@@ -146,7 +146,7 @@ def _nearest_in_bank(bank_images: torch.Tensor, images: torch.Tensor, weights: t
     return torch.stack(picks)
 
 
-def _start(model, images, mask, restarts, generator):
+def _start(model, images, mask, restarts):
     """Initial candidates (N * K, d), their class logits (GAN) and K = restarts: the bank samples nearest the known
     pixels (for a VAE the first candidate is the encoder's code of the known pixels instead)."""
     n = images.shape[0]
@@ -191,7 +191,7 @@ def search_latents(
     if prior_weight is None:
         prior_weight = 0.05 if isinstance(model, VAE) else 0.003
     with torch.no_grad():
-        latents, class_logits, k = _start(model, images, mask, restarts, generator)
+        latents, class_logits, k = _start(model, images, mask, restarts)
     weights = context_weights(mask).repeat_interleave(k, 0)  # (N * K, 1, H, W)
     targets = images.repeat_interleave(k, 0)
 
