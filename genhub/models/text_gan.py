@@ -8,6 +8,7 @@
                    joint embedding trains, then frozen (no per-pixel colour noise; the colour is smooth in phi)
     matching-aware discriminator (GAN-CLS), D(x, t) = w^T f(x) + (P phi(t))^T f(x):
         L_D = softplus(-D(x, t)) + 1/2 [softplus(D(x, t_wrong)) + softplus(D(G(z, t), t))]
+        then, in its own step, gamma/2 E ||grad_x D(x, t)||^2 on real pairs (R1, Mescheder et al. 2018)
     generator with interpolated embeddings (GAN-INT), phi_b = b phi(t1) + (1 - b) phi(t2), b ~ U(0, 1):
         L_G = softplus(-D(G(z, t), t)) + softplus(-D(G(z, phi_b), phi_b))
 Source: Canziani, Foundations of Deep Learning, "Caption to image" slide (../shared/lecture).
@@ -214,6 +215,15 @@ class TextGAN(PreTrainedModel):
             F.softplus(self.discriminate(real, wrong_text)).mean()
             + F.softplus(self.discriminate(fake.detach(), text)).mean()
         )
+
+    def r1_penalty(self, real: torch.Tensor, text: torch.Tensor) -> torch.Tensor:
+        """(1b) R1 (Mescheder et al. 2018): 1/2 E ||grad_x D(x, t)||^2 on real images with their captions, which
+        keeps the discriminator smooth where the data is (without it, longer runs drift into speckle)."""
+        real = real.detach().requires_grad_(True)
+        scores = self.discriminate(real, text)
+        (grad,) = torch.autograd.grad(scores.sum(), real, create_graph=True)
+        # + 0 x the scores: every discriminator weight (the logit's bias too) is in the graph, as DDP expects
+        return grad.pow(2).flatten(1).sum(1).mean() / 2 + 0 * scores.sum()
 
     def generator_loss(self, fake, text, fake_interpolated, interpolated_text) -> torch.Tensor:
         """(2) non-saturating loss on the captions' images and on those of interpolated embeddings (GAN-INT)."""

@@ -19,9 +19,10 @@ TEXT_GAN_PARTS = ("text_encoder", "image_encoder", "generator", "discriminator",
 TEXT_GAN_EMA_DECAY = 0.999  # the caption generator that is saved is this moving average of its weights
 
 
-def _text_gan_step(model, net, batch, optimizers, noise, accelerator, warmup: bool) -> float:
+def _text_gan_step(model, net, batch, optimizers, noise, accelerator, warmup: bool, r1_weight: float = 0.0) -> float:
     """One batch of the caption GAN: (0) the joint embedding (and the tint's colour regression) while warming
-    up, else (1) the discriminator (GAN-CLS) and (2) the generator (GAN-INT); returns the loss it logs."""
+    up, else (1) the discriminator (GAN-CLS), (2) the generator (GAN-INT) and (1b) with r1_weight > 0 the
+    discriminator's R1 step; returns the loss it logs."""
     (x, ids, mask, rgb), (opt_text, opt_disc, opt_gen) = batch, optimizers
     if warmup:  # (0) the joint embedding, 10% of words dropped to [UNK]
         drop = (torch.rand(ids.shape, generator=noise, device=ids.device) < 0.1) & mask.bool()
@@ -47,6 +48,11 @@ def _text_gan_step(model, net, batch, optimizers, noise, accelerator, warmup: bo
     opt_gen.zero_grad(set_to_none=True)
     accelerator.backward(g_loss)
     opt_gen.step()
+    if r1_weight > 0:  # (1b) R1 on real pairs, the discriminator's own step
+        r1 = r1_weight * net.r1_penalty(x, text)
+        opt_disc.zero_grad(set_to_none=True)
+        accelerator.backward(r1)
+        opt_disc.step()
     return g_loss.item()
 
 
@@ -110,7 +116,11 @@ def train_text_gan(captioned: dict, recipe: Recipe, accelerator: Accelerator, ma
             desc=f"{'embedding' if warmup else 'GAN'} epoch {epoch + 1}",
             disable=not accelerator.is_local_main_process,
         ):
-            totals.append(_text_gan_step(model, net, batch, (opt_text, opt_disc, opt_gen), noise, accelerator, warmup))
+            totals.append(
+                _text_gan_step(
+                    model, net, batch, (opt_text, opt_disc, opt_gen), noise, accelerator, warmup, recipe.r1_weight
+                )
+            )
             if not warmup:
                 ema.update_parameters(accelerator.unwrap_model(net.generator))
             step += 1

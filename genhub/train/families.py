@@ -109,7 +109,8 @@ def _train_gan(recipe: Recipe, split: dict, accelerator, max_steps, name: str, r
 def _train_text_gan(recipe: Recipe, split: dict, accelerator, max_steps, name: str, run=None) -> Trained:
     dry = max_steps is not None
     captioned = data.load_captioned("train", limit=64 if dry else None)
-    recipe = replace(recipe, warmup_epochs=1 if dry else recipe.warmup_epochs)
+    if dry:  # one epoch of each phase on 64 items (the embedding's steps, then the GAN's with R1), whatever max_steps
+        recipe, max_steps = replace(recipe, warmup_epochs=1, epochs=1), None
     model, history = train_text_gan(captioned, recipe, accelerator, max_steps, run)
     return Trained(model, history, tokenizer_files(model))
 

@@ -109,21 +109,41 @@ def weights_digest(model) -> str:
     return digest.hexdigest()[:16]
 
 
-def save_trained(name: str, recipe, trained, figures: dict, seconds: float, split: dict, folder: Path) -> Path:
-    """Write the checkpoint folder (weights, config, card, log, preview) atomically; check it loads strictly."""
-    log = {
-        "recipe": name,
-        "train_loss_per_epoch": trained.history,
-        "test_figures": figures,
-        "train_seconds": seconds,
-        "threads": torch.get_num_threads(),
-    } | trained.log
+def device_name(device: torch.device) -> str | None:
+    """What the card says a run trained on when it was not the CPU, e.g. 'one NVIDIA H200 GPU'."""
+    return f"one {torch.cuda.get_device_name(device)} GPU" if device.type == "cuda" else None
+
+
+def save_trained(
+    name: str, recipe, trained, figures: dict, seconds: float, split: dict, folder: Path, device: str | None = None
+) -> Path:
+    """Write the checkpoint folder (weights, config, card, log, preview) atomically; check it loads strictly.
+    device: the accelerator it trained on (None: the CPU, whose thread count the card gives)."""
+    log = (
+        {
+            "recipe": name,
+            "train_loss_per_epoch": trained.history,
+            "test_figures": figures,
+            "train_seconds": seconds,
+            "threads": torch.get_num_threads(),
+        }
+        | ({"device": device} if device else {})
+        | trained.log
+    )
     extras = trained.extras | {
         "training_log.json": json.dumps(log).encode(),
         "preview.png": preview(trained.model, recipe, split),
     }
     card = write_card(
-        name, recipe, trained.model, figures, trained.history, seconds, trained.diagnostics, log["threads"]
+        name,
+        recipe,
+        trained.model,
+        figures,
+        trained.history,
+        seconds,
+        trained.diagnostics,
+        log["threads"],
+        log.get("device"),
     )
     save_checkpoint(trained.model, folder, card, extras)
     load_model(folder)  # the written checkpoint loads strictly
@@ -174,6 +194,7 @@ def run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> Path | Non
         seconds,
         split,
         Path(args.output) if args.output else CHECKPOINTS_DIR / args.recipe,
+        device_name(accelerator.device),
     )
     accelerator.print(f"saved {folder}")
     return folder
