@@ -11,7 +11,14 @@ from PIL import Image
 from genhub.images import EXAMPLE_PHOTOS, example_photo, image_tensor
 from genhub.metrics import psnr, ssim
 from genhub.models.super_resolution import bicubic
-from genhub.operations.super_resolution import MAX_INPUT_SIDE, METHODS, super_resolve
+from genhub.operations.super_resolution import (
+    DEFAULT_STEPS,
+    MAX_INPUT_SIDE,
+    MAX_STEPS,
+    METHODS,
+    internal_seconds,
+    super_resolve,
+)
 
 from ..common import (
     EXAMPLE_NAMES,
@@ -34,7 +41,7 @@ from ..common import (
 
 PHOTOS = EXAMPLE_PHOTOS
 SR_MODELS = models_of("genhub_super_resolution")
-MAX_INTERNAL_WORK = 300 * 512 * 512  # steps x output pixels of one internal request (about 20 s on 2 cores)
+MAX_INTERNAL_SECONDS = 20  # estimated seconds (on 2 CPU cores) of one internal request: training steps + output size
 
 
 def example_choices() -> list[str]:
@@ -102,12 +109,12 @@ def super_resolve_endpoint(
         scale: 2 or 4.
         method: internal, learned or bicubic.
         model: the learned model (its factor must match scale).
-        steps: internal training steps, 10..2000 (steps x output pixels is capped).
+        steps: internal training steps, 10..3000 (with the output's size, capped at about 20 s of work).
     """
     scale = number("scale", scale, 2, 4, integer=True)
     if scale not in (2, 4) or method not in METHODS:
         raise ValueError(f"scale must be 2 or 4 and method one of {', '.join(METHODS)}")
-    steps = number("steps", steps, 10, 2000, integer=True)
+    steps = number("steps", steps, 10, MAX_STEPS, integer=True)
     if not image and (not isinstance(example, str) or not example.startswith(("photo: ", "fashion: "))):
         raise ValueError('give an image: an upload, or one of the examples ("photo: ..." or "fashion: ...")')
     low, truth, source = input_pair(image, example, scale)
@@ -116,11 +123,12 @@ def super_resolve_endpoint(
         net = get_model(model)
         if net.config.scale != scale:
             raise ValueError(f"{model} upscales x{net.config.scale}, not x{scale}: choose a x{scale} model or factor")
-    work = steps * low.shape[2] * low.shape[3] * scale * scale
-    if method == "internal" and work > MAX_INTERNAL_WORK:
+    work = internal_seconds(low.shape[2], low.shape[3], scale, steps)
+    if method == "internal" and work > MAX_INTERNAL_SECONDS:
         raise ValueError(
-            f"steps x output pixels must be at most {MAX_INTERNAL_WORK:,} for one request (got {work:,}): "
-            "ask for fewer steps or a smaller image"
+            f"this request would take about {work:.0f} s ({steps} training steps, then a "
+            f"{low.shape[3] * scale}x{low.shape[2] * scale} output); at most {MAX_INTERNAL_SECONDS} s are allowed: "
+            "ask for fewer steps, a smaller image or factor 2"
         )
     report = deadline_progress(progress)
     report(0, "training on the image itself" if method == "internal" else "upscaling")
@@ -172,7 +180,7 @@ def create_tab():
                 scale = gr.Radio([2, 4], value=2, label="factor")
                 method = gr.Radio(list(METHODS), value="internal", label="method")
                 model = gr.Dropdown(SR_MODELS, value=SR_MODELS[0] if SR_MODELS else None, label="learned model")
-                steps = CheckedSlider(10, 2000, value=300, step=10, label="internal training steps")
+                steps = CheckedSlider(10, MAX_STEPS, value=DEFAULT_STEPS, step=10, label="internal training steps")
                 go = gr.Button("Super-resolve", variant="primary")
             with gr.Column():
                 compare = gr.ImageSlider(label="bicubic ↔ result", type="pil", format="png")
