@@ -96,6 +96,17 @@ def python_recipe(uploaded: bool, example: str, scale: int, method: str, model: 
     )
 
 
+def check_internal_work(low: torch.Tensor, scale: int, steps: int) -> None:
+    """Refuse an internal request estimated over MAX_INTERNAL_SECONDS (training steps + the output's size)."""
+    work = internal_seconds(low.shape[2], low.shape[3], scale, steps)
+    if work > MAX_INTERNAL_SECONDS:
+        raise ValueError(
+            f"this request would take about {work:.0f} s ({steps} training steps, then a "
+            f"{low.shape[3] * scale}x{low.shape[2] * scale} output); at most {MAX_INTERNAL_SECONDS} s are allowed: "
+            "ask for fewer steps, a smaller image or factor 2"
+        )
+
+
 @handler
 def super_resolve_endpoint(
     image, example: str, scale: int, method: str, model: str, steps: int, progress=gr.Progress()
@@ -123,13 +134,8 @@ def super_resolve_endpoint(
         net = get_model(model)
         if net.config.scale != scale:
             raise ValueError(f"{model} upscales x{net.config.scale}, not x{scale}: choose a x{scale} model or factor")
-    work = internal_seconds(low.shape[2], low.shape[3], scale, steps)
-    if method == "internal" and work > MAX_INTERNAL_SECONDS:
-        raise ValueError(
-            f"this request would take about {work:.0f} s ({steps} training steps, then a "
-            f"{low.shape[3] * scale}x{low.shape[2] * scale} output); at most {MAX_INTERNAL_SECONDS} s are allowed: "
-            "ask for fewer steps, a smaller image or factor 2"
-        )
+    if method == "internal":
+        check_internal_work(low, scale, steps)
     report = deadline_progress(progress)
     report(0, "training on the image itself" if method == "internal" else "upscaling")
     out = super_resolve(

@@ -328,6 +328,18 @@ def test_super_resolution(client, tmp_path):
             steps=10,
             api_name="/super_resolve",
         )
+    wide = tmp_path / "wide.png"
+    Image.new("L", (500, 500)).save(wide)
+    with pytest.raises(AppError, match=r"would take about \d+ s \(3000 training steps, then a 2000x2000 output\)"):
+        client.predict(  # 22 s of training alone at x2, and a 4-megapixel output at x4: refused before any work
+            image=handle_file(str(wide)),
+            example="photo: camera",
+            scale=4,
+            method="internal",
+            model="fashion-sr-x2",
+            steps=3000,
+            api_name="/super_resolve",
+        )
 
 
 def test_captions(client):
