@@ -195,7 +195,8 @@ CARD_TEXT = {  # family -> (how to read the figures, how to use it, pipeline tag
         "the dominant colour from the pixels vs the requested palette colour; `per_class_fid`, classifier-FID "
         "against real test items of the class, averaged over classes; `r_precision`, the true caption ranked "
         "first among 100 in the joint embedding. `held_out_phrasing` uses templates never seen in training "
-        "(unknown words become [UNK]); `held_out_pairs` asks for colour x class pairs never seen in training.",
+        "(unknown words become [UNK], left out of phi(t)); `held_out_pairs` asks for colour x class pairs never seen "
+        "in training.",
         'txt = genhub.load_model("{name}")\nimages = txt.generate(["a red dress"], num_images_per_caption=4, '
         "generator=torch.Generator().manual_seed(0))",
         "text-to-image",

@@ -73,6 +73,16 @@ def test_unknown_colours_are_reported(tiny):
     assert {"black", "grey", "brown"} <= set(model.config.colour_words)
 
 
+def test_unknown_words_are_left_out_of_the_caption_embedding():
+    model = genhub.load_model("fashion-text-gan")
+    tokens = model.tokenize(["a zebra-striped red dress, photographed"])
+    unknown = tokens["input_ids"] == model.tokenizer.unk_token_id
+    assert unknown.sum() == 3 and not tokens["attention_mask"][unknown].any()  # zebra, striped, photographed
+    with_unknown, without = model.encode_text(["a zebra red dress", "a red dress"])
+    assert torch.allclose(with_unknown, without)
+    assert not torch.allclose(*model.encode_text(["a red dress", "a blue dress"]))
+
+
 def test_tint_model_colours_a_grey_shape_uniformly(captioned):
     config = TextGANConfig(vocab=vocabulary(captioned["captions"]), tint=True, word_dim=8, text_embed_dim=8)
     model = TextGAN(config).eval()
