@@ -154,7 +154,7 @@ class TextGAN(PreTrainedModel):
     def tokenize(self, captions: list[str]) -> dict[str, torch.Tensor]:
         """Token ids and attention mask for captions at inference. Unknown words ([UNK]) are masked out of the
         mean: they carry no information, and the generator only ever saw captions without them (on held-out
-        phrasings this took per-class FID from 265 to 141; training tokenizes with `self.tokenizer` directly)."""
+        phrasings this took per-class FID from 266 to 142; training tokenizes with `self.tokenizer` directly)."""
         texts = [clean_caption(c) for c in captions]
         batch = self.tokenizer(texts, padding="max_length", truncation=True, return_tensors="pt")
         known = batch["input_ids"] != self.tokenizer.unk_token_id
