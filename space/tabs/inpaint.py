@@ -80,7 +80,8 @@ def inpaint_endpoint(editor, preset: str, prior: str, steps: int, seed: int, pro
         preset: drawn (the strokes), centre square, left half, random blocks or strokes (random ones).
         prior: VAE, GAN or both.
         steps: latent-search steps, 10..1000.
-        seed: seed of the search (-1: random, the seed used is returned).
+        seed: seed of the random masks (random blocks, strokes; -1: random, the seed used is returned); the search
+            itself is deterministic.
     """
     if preset not in PRESETS or prior not in PRIORS:
         raise ValueError(f"mask must be one of {PRESETS} and prior one of {PRIORS}")
@@ -152,7 +153,7 @@ def create_tab():
                 preset = gr.Radio(PRESETS, value="centre square", label="mask")
                 prior = gr.Radio(PRIORS, value="both", label="prior")
                 steps = CheckedSlider(10, 1000, value=200, step=10, label="optimisation steps")
-                seed = CheckedNumber(0, precision=0, label="seed (−1 = random)")
+                seed = CheckedNumber(0, precision=0, label="seed of the random masks (−1 = random)")
                 go = gr.Button("Inpaint", variant="primary")
             with gr.Column():
                 out = gr.Image(label="original · masked · fills · Telea", format="png", type="pil")
