@@ -110,8 +110,11 @@ def weights_digest(model) -> str:
 
 
 def device_name(device: torch.device) -> str | None:
-    """What the card says a run trained on when it was not the CPU, e.g. 'one NVIDIA H200 GPU'."""
-    return f"one {torch.cuda.get_device_name(device)} GPU" if device.type == "cuda" else None
+    """What the card says a run trained on when it was not the CPU, e.g. 'one NVIDIA H200 GPU' ('one mps device'
+    for other accelerators); None for the CPU, whose thread count the card gives instead."""
+    if device.type == "cpu":
+        return None
+    return f"one {torch.cuda.get_device_name(device)} GPU" if device.type == "cuda" else f"one {device.type} device"
 
 
 def save_trained(
