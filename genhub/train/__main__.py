@@ -26,6 +26,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--batch-size", type=int, help="override the recipe's batch size (per process)")
     parser.add_argument("--learning-rate", type=float, help="override the recipe's learning rate")
     parser.add_argument("--seed", type=int, help="override the recipe's seed")
+    parser.add_argument("--r1-weight", type=float, help="override the recipe's R1 penalty weight (the caption GAN's)")
     parser.add_argument(
         "--config",
         action="append",

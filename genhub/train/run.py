@@ -76,7 +76,8 @@ def rewrite_card(name: str, folder: Path, reuse_figures: bool = False) -> Path:
 
 
 def with_overrides(recipe, args, parser):
-    """The recipe with the command line's overrides (epochs, batch size, learning rate, seed, config fields)."""
+    """The recipe with the command line's overrides (epochs, batch size, learning rate, seed, R1 weight, config
+    fields)."""
     changes = {
         k: v
         for k, v in (
@@ -84,6 +85,7 @@ def with_overrides(recipe, args, parser):
             ("batch_size", args.batch_size),
             ("learning_rate", args.learning_rate),
             ("seed", args.seed),
+            ("r1_weight", args.r1_weight),
         )
         if v is not None
     }

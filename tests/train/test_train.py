@@ -82,3 +82,16 @@ def test_flags_and_tracker(tmp_path, monkeypatch, capsys):
     with pytest.raises(SystemExit):
         train.main(["fashion-ae-under", "--dry-run", "--config", "hidden_size"])
     AcceleratorState._reset_state(reset_partial_state=True)
+
+
+def test_command_line_overrides_reach_the_recipe():
+    from genhub.train.__main__ import build_parser
+    from genhub.train.run import with_overrides
+
+    parser = build_parser()
+    args = parser.parse_args(["fashion-text-gan", "--r1-weight", "0.3", "--seed", "2", "--epochs", "20"])
+    recipe = with_overrides(train.RECIPES["fashion-text-gan"], args, parser)
+    assert (recipe.r1_weight, recipe.seed, recipe.epochs) == (0.3, 2, 20)
+    assert recipe.config == train.RECIPES["fashion-text-gan"].config  # the rest is the recipe's
+    default = with_overrides(train.RECIPES["fashion-text-gan"], parser.parse_args(["fashion-text-gan"]), parser)
+    assert default == train.RECIPES["fashion-text-gan"]
