@@ -26,11 +26,12 @@ def bicubic(images: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
     return F.interpolate(images, size=size, mode="bicubic", align_corners=False, antialias=shrinking).clamp(0, 1)
 
 
-def residual_cnn(channels: int, width: int, depth: int) -> nn.Sequential:
-    """depth 3x3 convolutions (ReLU between) from `channels` to `channels`; the last one starts at zero."""
+def residual_cnn(channels: int, width: int, depth: int, negative_slope: float = 0.0) -> nn.Sequential:
+    """depth 3x3 convolutions (ReLU between, leaky when negative_slope > 0) from `channels` to `channels`; the
+    last one starts at zero."""
     layers, c = [], channels
     for _ in range(depth - 1):
-        layers += [nn.Conv2d(c, width, 3, padding=1), nn.ReLU()]
+        layers += [nn.Conv2d(c, width, 3, padding=1), nn.LeakyReLU(negative_slope) if negative_slope else nn.ReLU()]
         c = width
     last = nn.Conv2d(c, channels, 3, padding=1)
     nn.init.zeros_(last.weight)

@@ -74,6 +74,16 @@ def test_internal_beats_bicubic_on_a_real_photo():
     assert gain.item() > 0.3
 
 
+def test_internal_learns_the_chroma_too():
+    """Colour photos: one net on Y, Cb and Cr, so the chroma gains over bicubic (it was bicubic's exactly)."""
+    truth = photo("coffee", 128)
+    low = bicubic(truth, (64, 64))
+    out, base = super_resolve(low, 2, "internal", steps=300), super_resolve(low, 2, "bicubic")
+    chroma = lambda x: rgb_to_ycbcr(x)[:, 1:]  # noqa: E731
+    assert (psnr(chroma(out), chroma(truth)) - psnr(chroma(base), chroma(truth))).item() > 0.3
+    assert (psnr(out, truth) - psnr(base, truth)).item() > 0.5
+
+
 @pytest.mark.parametrize("name", ["fashion-sr-x2", "fashion-sr-x4", "fashion-sr-x4-gan"])
 def test_shipped_learned_models_beat_bicubic(name, fashion_test):
     model = genhub.load_model(name)
