@@ -28,6 +28,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--seed", type=int, help="override the recipe's seed")
     parser.add_argument("--r1-weight", type=float, help="override the recipe's R1 penalty weight (the caption GAN's)")
     parser.add_argument(
+        "--lr-decay-start",
+        type=float,
+        metavar="FRACTION",
+        help="the caption GAN's learning rate falls linearly to 0 after this fraction of its GAN epochs (1: never)",
+    )
+    parser.add_argument(
         "--config",
         action="append",
         default=[],

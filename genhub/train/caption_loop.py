@@ -56,6 +56,27 @@ def _text_gan_step(model, net, batch, optimizers, noise, accelerator, warmup: bo
     return g_loss.item()
 
 
+def gan_lr_factor(recipe: Recipe, gan_epoch: int) -> float:
+    """The GAN's learning rate in GAN epoch `gan_epoch` (0-based) over the recipe's: 1, then from
+    lr_decay_start x epochs on a linear fall that would reach 0 after the last epoch."""
+    start = recipe.lr_decay_start * recipe.epochs
+    if gan_epoch < start:
+        return 1.0
+    return max(0.0, 1 - (gan_epoch - start + 1) / (recipe.epochs - start + 1))
+
+
+def generator_ema(generator: torch.nn.Module) -> AveragedModel:
+    """The moving average of the generator's weights (and buffers) that is saved (decay TEXT_GAN_EMA_DECAY)."""
+    return AveragedModel(generator, multi_avg_fn=get_ema_multi_avg_fn(TEXT_GAN_EMA_DECAY), use_buffers=True)
+
+
+def set_gan_lr(optimizers, recipe: Recipe, gan_epoch: int) -> None:
+    """The learning rate of GAN epoch `gan_epoch`, set from the epoch alone (a resumed run gets the same)."""
+    for optimizer in optimizers:
+        for group in optimizer.param_groups:
+            group["lr"] = recipe.learning_rate * gan_lr_factor(recipe, gan_epoch)
+
+
 def text_gan_parts(model: TextGAN) -> tuple[str, ...]:
     return TEXT_GAN_PARTS + (("tint_head",) if model.config.tint else ())
 
@@ -76,9 +97,9 @@ def _optimizers(model: TextGAN, recipe: Recipe):
 
 
 def train_text_gan(captioned: dict, recipe: Recipe, accelerator: Accelerator, max_steps=None, run=None):
-    """(0) joint embedding (text encoder + image encoder, InfoNCE, 10% word dropout so [UNK] means 'unknown'; a
-    tint model also regresses the caption's colour), then with the text encoder (and tint) frozen: (1) update the
-    discriminator (GAN-CLS), (2) update the generator (GAN-INT); the generator saved is the EMA of its weights. Resumable from a saved epoch (`run`), like train_gan."""
+    """(0) joint embedding (text and image encoders, InfoNCE, 10% word dropout so [UNK] means 'unknown'; the tint
+    regresses the caption's colour), then with them frozen: (1) the discriminator (GAN-CLS), (2) the generator
+    (GAN-INT), saved as the EMA of its weights. Resumable from a saved epoch (`run`), like train_gan."""
     run = run or RunState()
     config = dict(recipe.config, vocab=vocabulary(captioned["captions"]), colour_words=data.COLOUR_WORDS)
     model = TextGAN(TextGANConfig(**config))
@@ -97,16 +118,13 @@ def train_text_gan(captioned: dict, recipe: Recipe, accelerator: Accelerator, ma
     prepare_parts(accelerator, model, parts)
     opt_text, opt_disc, opt_gen, loader = accelerator.prepare(opt_text, opt_disc, opt_gen, loader)
     net = model
-    ema = AveragedModel(
-        accelerator.unwrap_model(net.generator),
-        multi_avg_fn=get_ema_multi_avg_fn(TEXT_GAN_EMA_DECAY),
-        use_buffers=True,
-    )
+    ema = generator_ema(accelerator.unwrap_model(net.generator))
     accelerator.register_for_checkpointing(ema)
     noise = torch.Generator(device=accelerator.device)
     first, history = run.resume(accelerator)
     step = first * len(loader)
     for epoch in range(first, recipe.warmup_epochs + recipe.epochs):
+        set_gan_lr((opt_disc, opt_gen), recipe, epoch - recipe.warmup_epochs)
         order.manual_seed(recipe.seed + epoch)
         noise.manual_seed(epoch_seed(recipe.seed, epoch, accelerator.process_index))
         warmup = epoch < recipe.warmup_epochs

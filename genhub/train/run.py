@@ -76,7 +76,7 @@ def rewrite_card(name: str, folder: Path, reuse_figures: bool = False) -> Path:
 
 
 def with_overrides(recipe, args, parser):
-    """The recipe with the command line's overrides (epochs, batch size, learning rate, seed, R1 weight, config
+    """The recipe with the command line's overrides (epochs, batch size, learning rate, seed, R1 weight, learning-rate decay, config
     fields)."""
     changes = {
         k: v
@@ -86,6 +86,7 @@ def with_overrides(recipe, args, parser):
             ("learning_rate", args.learning_rate),
             ("seed", args.seed),
             ("r1_weight", args.r1_weight),
+            ("lr_decay_start", args.lr_decay_start),
         )
         if v is not None
     }

@@ -89,9 +89,20 @@ def test_command_line_overrides_reach_the_recipe():
     from genhub.train.run import with_overrides
 
     parser = build_parser()
-    args = parser.parse_args(["fashion-text-gan", "--r1-weight", "0.3", "--seed", "2", "--epochs", "20"])
-    recipe = with_overrides(train.RECIPES["fashion-text-gan"], args, parser)
-    assert (recipe.r1_weight, recipe.seed, recipe.epochs) == (0.3, 2, 20)
+    argv = ["fashion-text-gan", "--r1-weight", "0.3", "--seed", "2", "--epochs", "20", "--lr-decay-start", "0.5"]
+    recipe = with_overrides(train.RECIPES["fashion-text-gan"], parser.parse_args(argv), parser)
+    assert (recipe.r1_weight, recipe.seed, recipe.epochs, recipe.lr_decay_start) == (0.3, 2, 20, 0.5)
     assert recipe.config == train.RECIPES["fashion-text-gan"].config  # the rest is the recipe's
     default = with_overrides(train.RECIPES["fashion-text-gan"], parser.parse_args(["fashion-text-gan"]), parser)
     assert default == train.RECIPES["fashion-text-gan"]
+
+
+def test_the_caption_gan_learning_rate_decays_linearly_from_the_given_fraction():
+    from genhub.train.caption_loop import gan_lr_factor
+
+    recipe = train.replace(train.RECIPES["fashion-text-gan"], epochs=10, lr_decay_start=0.6)
+    factors = [gan_lr_factor(recipe, epoch) for epoch in range(-2, 10)]  # 2 warm-up epochs first
+    assert factors[:8] == [1.0] * 8
+    assert factors[8:] == pytest.approx([0.8, 0.6, 0.4, 0.2])
+    constant = train.replace(recipe, lr_decay_start=1.0)
+    assert {gan_lr_factor(constant, epoch) for epoch in range(10)} == {1.0}
