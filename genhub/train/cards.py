@@ -150,7 +150,9 @@ CARD_TEXT = {  # family -> (how to read the figures, how to use it, pipeline tag
         "`loss`: the model's reconstruction loss (BCE, nats/image) on clean test images; `loss_<noise>`: "
         "the same loss against the clean image when the input is corrupted (level 0.5); "
         "`jacobian_frobenius_sq`: mean ||dh/dx||_F^2 (smaller = more contractive).",
-        'model = genhub.load_model("{name}")\nx_hat = model.decode(model.encode(images))  # (N, 1, 28, 28) in [0, 1]',
+        "from genhub.images import example_items\n\n"
+        'images, _ = example_items()  # Fashion-MNIST test items bundled with genhub\nmodel = genhub.load_model("{name}")\n'
+        "x_hat = model.decode(model.encode(images))  # (N, 1, 28, 28) in [0, 1]",
         "image-to-image",
     ),
     "vae": (
@@ -165,7 +167,9 @@ CARD_TEXT = {  # family -> (how to read the figures, how to use it, pipeline tag
     ),
     "classifier": (
         "Accuracy on the 10,000 test images; `worst_class_accuracy`: the lowest per-class accuracy.",
-        'clf = genhub.load_model("{name}")\nlabels = clf.predict(images); features = clf.features(images)',
+        "from genhub.images import example_items\n\n"
+        'images, _ = example_items()  # Fashion-MNIST test items bundled with genhub\nclf = genhub.load_model("{name}")\n'
+        "labels = clf.predict(images); features = clf.features(images)",
         "image-classification",
     ),
     "gan": (
@@ -205,11 +209,23 @@ CARD_TEXT = {  # family -> (how to read the figures, how to use it, pipeline tag
         "PSNR (dB) and SSIM over the 10,000 test images, each downscaled by the factor (antialiased "
         "bicubic) and restored, against the original; `*_bicubic`: bicubic upscaling, the baseline. "
         "Preview rows: bicubic, this model, original.",
-        'from genhub.operations import super_resolve\nsr = genhub.load_model("{name}")\n'
+        "from genhub.images import example_items\nfrom genhub.models.super_resolution import bicubic\n"
+        'from genhub.operations import super_resolve\n\nsr = genhub.load_model("{name}")\n'
+        "images, _ = example_items()  # Fashion-MNIST test items bundled with genhub\n"
+        "low = bicubic(images, (28 // sr.config.scale, 28 // sr.config.scale))\n"
         'high = super_resolve(low, scale=sr.config.scale, method="learned", model=sr)',
         "image-to-image",
     ),
 }
+
+
+PARTIAL_VIEW_USE = (  # a classifier of partly hidden items: the mask goes with the images
+    "from genhub.images import example_items, random_holes\n\n"
+    "images, _ = example_items()  # Fashion-MNIST test items bundled with genhub\n"
+    'mask = random_holes(len(images), generator=torch.Generator().manual_seed(0), kind="half")  # 1 = hidden\n'
+    'clf = genhub.load_model("{name}")\n'
+    "labels = clf.predict(images, mask=mask)  # the class of each partly hidden item"
+)
 
 
 DATA_TEXT = {
@@ -250,6 +266,8 @@ def write_card(
     device: str | None = None,
 ):
     meaning, use, kind = CARD_TEXT[recipe.family]
+    if recipe.config.get("partial_view"):
+        use = PARTIAL_VIEW_USE
     table = figures_section(name, recipe, figures)
     unit = f"{recipe.epochs} steps over all edits" if recipe.family == "walks" else f"{len(history)} epochs"
     if recipe.second_stage_epochs:

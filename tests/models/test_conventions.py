@@ -1,6 +1,8 @@
 """diffusers' calling conventions on the generating verbs: output_type, return_dict (.images), one generator per
 image, numpy counts, and inference in bfloat16."""
 
+import re
+
 import numpy as np
 import pytest
 import torch
@@ -85,3 +87,14 @@ def test_inpaint_in_bfloat16_keeps_known_pixels_exactly(name):
     known = mask.expand_as(images) == 0
     assert low.images.dtype == torch.float32 and torch.equal(low.images[known], images[known])
     assert (low.images - full.images)[~known].abs().mean() < 0.1  # the same fill, up to bfloat16's precision
+
+
+@pytest.mark.parametrize(
+    "card", sorted(genhub.models.CHECKPOINTS_DIR.glob("*/README.md")), ids=lambda card: card.parent.name
+)
+def test_every_cards_code_runs_as_written(card):
+    """The python blocks of each shipped model card, run in a fresh namespace (nothing defined beforehand)."""
+    blocks = re.findall(r"```python\n(.*?)```", card.read_text(), re.S)
+    assert blocks, f"{card} shows no code"
+    for code in blocks:
+        exec(compile(code, str(card), "exec"), {})
