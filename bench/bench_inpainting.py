@@ -5,7 +5,10 @@ over the hole's bounding box), accuracy on the filled images of the evaluation c
 (5-nearest neighbours on the pixels of the 60,000 training images: it shares nothing with genhub's models and,
 reading pixels, notices a fill that changes the item), and seconds per image. One table, one run.
 
-    python bench/bench_inpainting.py [--images 200] [--steps 100] [--masks "centre 14x14,left half"]
+    python bench/bench_inpainting.py [--images 200] [--steps 100] [--masks "centre 14x14,left half"] [--guide none]
+
+The priors' search starts from samples of the class that --guide (a classifier of partly hidden items) names for
+the known pixels; --guide none starts from the nearest samples of any class.
 """
 
 from __future__ import annotations
@@ -52,12 +55,14 @@ def main():
     parser.add_argument("--steps", type=int, default=100)
     parser.add_argument("--masks", default="centre 14x14,left half,random blocks,strokes")
     parser.add_argument("--priors", default="fashion-vae,fashion-vae-2stage,fashion-ebgan")
+    parser.add_argument("--guide", default="fashion-classifier-partial", help="class guide checkpoint, or none")
     args = parser.parse_args()
+    guide = None if args.guide == "none" else genhub.load_model(args.guide)
     images, labels = data.load_fashion_mnist("test")
     x, y = data.as_float_images(images[: args.images]), labels[: args.images]
     classifier = genhub.load_model("fashion-classifier")
     priors = {
-        f"{'GAN' if 'gan' in name else 'VAE'} prior ({name})": genhub.load_model(name)
+        f"{'GAN' if 'gan' in name else 'VAE'} prior ({name}{', guided' if guide else ''})": genhub.load_model(name)
         for name in args.priors.split(",")
     }
     from sklearn.neighbors import KNeighborsClassifier  # noqa: PLC0415
@@ -71,7 +76,8 @@ def main():
         return f"{ours:.3f} | {pixels:.3f}"
 
     print(
-        f"{args.images} test images, {args.steps} steps x 4 restarts for the priors; torch {torch.__version__}, "
+        f"{args.images} test images, {args.steps} steps x 4 restarts for the priors, class guide {args.guide}; "
+        f"torch {torch.__version__}, "
         f"{torch.get_num_threads()} threads\n"
     )
     print(
@@ -81,9 +87,7 @@ def main():
     for kind in args.masks.split(","):
         mask = masks(kind, len(x))
         methods = {
-            name: (
-                lambda m=m: inpaint(m, x, mask, steps=args.steps, generator=torch.Generator().manual_seed(0))["images"]
-            )
+            name: (lambda m=m: inpaint(m, x, mask, steps=args.steps, class_guide=guide).images)
             for name, m in priors.items()
         }
         methods |= {f"OpenCV {b}": (lambda b=b: inpaint_baseline(x, mask, b)) for b in ("telea", "navier_stokes")}

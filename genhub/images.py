@@ -180,3 +180,64 @@ def image_tensor(path: str) -> torch.Tensor:
     mode = "RGBA" if "A" in pil.getbands() else "L" if pil.mode in ("L", "1", "I", "I;16", "F") else "RGB"
     x = torch.from_numpy(np.asarray(pil.convert(mode), dtype=np.float32) / 255)
     return x[None, None] if x.ndim == 2 else x.permute(2, 0, 1)[None].contiguous()
+
+
+HOLE_KINDS = ("none", "half", "rectangle", "blocks", "strokes", "square")  # what random_holes draws
+
+
+def random_holes(
+    num_images: int, size: int = 28, generator: torch.Generator | None = None, kind: str | None = None
+) -> torch.Tensor:
+    """(N, 1, size, size) random masks, 1 = hidden, each of a kind drawn evenly from HOLE_KINDS (or all of `kind`):
+    no hole; the left, right, top or bottom 8-20 rows/columns; a rectangle of sides 6-21; four 8x8 blocks; two
+    brush strokes of 3 segments, 2 px wide; a square of side 10-18 near the centre. Vectorised (no drawing
+    loop), for training a classifier of partly hidden items."""
+    if kind is not None and kind not in HOLE_KINDS:
+        raise ValueError(f"kind must be one of {', '.join(HOLE_KINDS)}, got {kind!r}")
+    n, g = num_images, generator
+    rows = torch.arange(size).float().view(1, size, 1).expand(n, size, size)
+    cols = torch.arange(size).float().view(1, 1, size).expand(n, size, size)
+
+    def draw(low: int, high: int, *shape: int) -> torch.Tensor:  # integers in [low, high) as floats
+        return torch.randint(low, high, shape or (n,), generator=g).float().view(*(shape or (n, 1, 1)))
+
+    def box(top, left, height, width):
+        return (rows >= top) & (rows < top + height) & (cols >= left) & (cols < left + width)
+
+    side, cut = torch.randint(0, 4, (n,), generator=g), draw(8, 21)
+    half = torch.stack([cols < cut, cols >= size - cut, rows < cut, rows >= size - cut])[side, torch.arange(n)]
+    height, width = draw(6, 22), draw(6, 22)
+    rectangle = box(
+        (torch.rand(n, 1, 1, generator=g) * (size - height + 1)).floor(),
+        (torch.rand(n, 1, 1, generator=g) * (size - width + 1)).floor(),
+        height,
+        width,
+    )
+    corners = draw(0, size - 7, n, 4, 2, 1, 1)  # (N, 4 blocks, top/left, 1, 1)
+    blocks = (
+        (rows[:, None] >= corners[:, :, 0])
+        & (rows[:, None] < corners[:, :, 0] + 8)
+        & (cols[:, None] >= corners[:, :, 1])
+        & (cols[:, None] < corners[:, :, 1] + 8)
+    ).any(1)
+    points = draw(2, size - 2, n, 2, 4, 2)  # (N, 2 strokes, 4 points, x/y)
+    start, end = points[:, :, :-1].reshape(n, 6, 2, 1, 1), points[:, :, 1:].reshape(n, 6, 2, 1, 1)
+    step = end - start
+    offset_x, offset_y = cols[:, None] - start[:, :, 0], rows[:, None] - start[:, :, 1]
+    along = ((offset_x * step[:, :, 0] + offset_y * step[:, :, 1]) / step.pow(2).sum(2).clamp_min(1e-6)).clamp(0, 1)
+    distance = (offset_x - along * step[:, :, 0]).pow(2) + (offset_y - along * step[:, :, 1]).pow(2)
+    strokes = (distance <= 1.0).any(1)
+    square_side = draw(10, 19)
+    square = box(
+        ((size - square_side) / 2).floor() + draw(-3, 4),
+        ((size - square_side) / 2).floor() + draw(-3, 4),
+        square_side,
+        square_side,
+    )
+    masks = torch.stack([torch.zeros_like(half), half, rectangle, blocks, strokes, square])
+    chosen = (
+        torch.randint(0, len(HOLE_KINDS), (n,), generator=g)
+        if kind is None
+        else torch.full((n,), HOLE_KINDS.index(kind))
+    )
+    return masks[chosen, torch.arange(n)].float()[:, None]

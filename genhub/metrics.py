@@ -9,6 +9,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
+from .images import HOLE_KINDS, random_holes
 from .models.autoencoder import NOISE_TYPES, corrupt, reconstruction_loss
 
 
@@ -170,9 +171,16 @@ def mode_coverage_kl(predicted: torch.Tensor, reference: torch.Tensor, num_class
 
 @torch.no_grad()
 def evaluate_classifier(classifier, images: torch.Tensor, labels: torch.Tensor) -> dict[str, float]:
+    """Accuracy and worst class's accuracy; for a partial view also the accuracy with each kind of random hole
+    (HOLE_KINDS, seeded) as `accuracy_<kind>_hidden`."""
     predicted = classifier.predict(images)
     per_class = [float((predicted[labels == c] == c).float().mean()) for c in range(classifier.config.num_classes)]
-    return {"accuracy": float((predicted == labels).float().mean()), "worst_class_accuracy": min(per_class)}
+    figures = {"accuracy": float((predicted == labels).float().mean()), "worst_class_accuracy": min(per_class)}
+    if getattr(classifier.config, "partial_view", False):
+        for kind in HOLE_KINDS[1:]:
+            mask = random_holes(len(images), images.shape[-1], torch.Generator().manual_seed(0), kind)
+            figures[f"accuracy_{kind}_hidden"] = float((classifier.predict(images, mask=mask) == labels).float().mean())
+    return figures
 
 
 @torch.no_grad()

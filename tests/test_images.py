@@ -75,3 +75,21 @@ def test_example_photos_are_real_cropped_photos(name):
 def test_unknown_example_photo():
     with pytest.raises(ValueError, match="unknown example photo"):
         example_photo("lena")
+
+
+def test_random_holes_draw_every_kind_reproducibly():
+    from genhub.images import HOLE_KINDS, random_holes
+
+    holes = random_holes(600, generator=torch.Generator().manual_seed(0))
+    assert holes.shape == (600, 1, 28, 28) and set(holes.unique().tolist()) == {0.0, 1.0}
+    assert torch.equal(holes, random_holes(600, generator=torch.Generator().manual_seed(0)))
+    hidden = holes.mean((1, 2, 3))
+    assert 0.08 < float((hidden == 0).float().mean()) < 0.25  # about a sixth see the whole item
+    for kind, (low, high) in zip(HOLE_KINDS[1:], [(0.28, 0.72), (0.04, 0.57), (0.08, 0.33), (0.02, 0.3), (0.12, 0.42)]):
+        share = random_holes(200, generator=torch.Generator().manual_seed(1), kind=kind).mean((1, 2, 3))
+        assert low <= float(share.min()) and float(share.max()) <= high and float(share.std()) > 0, kind
+    half = random_holes(50, generator=torch.Generator().manual_seed(2), kind="half")[:, 0]
+    edge = torch.stack([half[:, :, 0], half[:, :, -1], half[:, 0], half[:, -1]], 1).amin(2)  # (50, 4 sides)
+    assert bool((edge.sum(1) == 1).all())  # each hides one side: exactly one border line is all hidden
+    with pytest.raises(ValueError, match="kind must be one of"):
+        random_holes(1, kind="circle")

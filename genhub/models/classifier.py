@@ -5,6 +5,10 @@ mode coverage): a small CNN trained on Fashion-MNIST with cross-entropy,
 
 Its penultimate layer (`features`) plays the role Inception-v3's pool features play in FID (Heusel 2017),
 for 28x28 grey images.
+
+With `partial_view=True` the same network also takes a mask (1 = hidden) and the known pixels only, and is
+trained on random holes (genhub.images.random_holes): it names the class of a partly hidden item, which is
+the class evidence inpainting starts its search from (`fashion-classifier-partial`).
 """
 
 from __future__ import annotations
@@ -16,6 +20,8 @@ import torch.nn.functional as F
 from torch import nn
 from transformers import PretrainedConfig, PreTrainedModel
 from transformers.utils import ModelOutput
+
+from ..images import random_holes
 
 
 class ClassifierConfig(PretrainedConfig):
@@ -30,6 +36,7 @@ class ClassifierConfig(PretrainedConfig):
         feature_dim: int = 128,  # width of the penultimate layer: the FID feature space
         dropout: float = 0.3,  # dropout before the last layer
         class_names: list[str] | None = None,  # label names, index = label id
+        partial_view: bool = False,  # True: also given a mask (1 = hidden), trained on randomly hidden pixels
         **kwargs,
     ):
         if image_size != 28:
@@ -49,6 +56,7 @@ class ClassifierConfig(PretrainedConfig):
         self.feature_dim = feature_dim
         self.dropout = dropout
         self.class_names = class_names
+        self.partial_view = bool(partial_view)
         if class_names:  # the Hub's label vocabulary, from the class names (not transformers' 2-label default)
             kwargs["id2label"] = dict(enumerate(class_names))
             kwargs["label2id"] = {name: i for i, name in enumerate(class_names)}
@@ -82,22 +90,48 @@ class Classifier(PreTrainedModel):
                 nn.MaxPool2d(2),
             )
 
-        self.body = nn.Sequential(block(config.num_channels, c1), block(c1, c2))  # -> (N, c2, 7, 7)
+        inputs = config.num_channels + int(config.partial_view)  # a partial view's mask is one more channel
+        self.body = nn.Sequential(block(inputs, c1), block(c1, c2))  # -> (N, c2, 7, 7)
         self.to_features = nn.Sequential(nn.Flatten(), nn.Linear(c2 * 49, config.feature_dim), nn.ReLU())
         self.head = nn.Sequential(nn.Dropout(config.dropout), nn.Linear(config.feature_dim, config.num_classes))
         self.post_init()
 
-    def features(self, images: torch.Tensor) -> torch.Tensor:
-        """images (N, C, 28, 28) in [0, 1] -> (N, feature_dim)."""
-        return self.to_features(self.body(images * 2 - 1))
+    def _inputs(self, images: torch.Tensor, mask: torch.Tensor | None) -> torch.Tensor:
+        """The network's input: the images, or for a partial view the known pixels (hidden ones zeroed) and the
+        mask. Without a mask a partial view is trained on random holes (random_holes) and sees whole items in
+        eval mode."""
+        if not self.config.partial_view:
+            if mask is not None:
+                raise ValueError("this classifier sees whole items (partial_view=False); it takes no mask")
+            return images
+        if mask is None:
+            mask = random_holes(len(images)) if self.training else torch.zeros_like(images[:, :1])
+        if mask.shape != (len(images), 1, *images.shape[2:]):
+            raise ValueError(f"mask must be of shape (N, 1, H, W) = {(len(images), 1, *images.shape[2:])}")
+        mask = (mask > 0.5).to(images)
+        return torch.cat([images * (1 - mask), mask], dim=1)
 
-    def forward(self, images: torch.Tensor, labels: torch.Tensor | None = None) -> ClassifierOutput:
-        features = self.features(images)
+    def features(self, images: torch.Tensor, mask: torch.Tensor | None = None) -> torch.Tensor:
+        """images (N, C, 28, 28) in [0, 1] (and for a partial view mask (N, 1, 28, 28), 1 = hidden) ->
+        (N, feature_dim)."""
+        return self.to_features(self.body(self._inputs(images, mask) * 2 - 1))
+
+    def forward(
+        self, images: torch.Tensor, labels: torch.Tensor | None = None, mask: torch.Tensor | None = None
+    ) -> ClassifierOutput:
+        features = self.features(images, mask)
         logits = self.head(features)
         loss = F.cross_entropy(logits, labels) if labels is not None else None
         return ClassifierOutput(loss=loss, logits=logits, features=features)
 
     @torch.no_grad()
-    def predict(self, images: torch.Tensor, batch_size: int = 1000) -> torch.Tensor:
-        """Predicted label ids (N,)."""
-        return torch.cat([self(images[i : i + batch_size]).logits.argmax(1) for i in range(0, len(images), batch_size)])
+    def predict(self, images: torch.Tensor, batch_size: int = 1000, mask: torch.Tensor | None = None) -> torch.Tensor:
+        """Predicted label ids (N,); a partial view also takes the mask (1 = hidden)."""
+        return torch.cat(
+            [
+                self(images[i : i + batch_size], mask=None if mask is None else mask[i : i + batch_size]).logits.argmax(
+                    1
+                )
+                for i in range(0, len(images), batch_size)
+            ]
+        )

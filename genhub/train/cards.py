@@ -169,7 +169,7 @@ CARD_TEXT = {  # family -> (how to read the figures, how to use it, pipeline tag
         "Accuracy on the 10,000 test images; `worst_class_accuracy`: the lowest per-class accuracy.",
         "from genhub.images import example_items\n\n"
         'images, _ = example_items()  # Fashion-MNIST test items bundled with genhub\nclf = genhub.load_model("{name}")\n'
-        "labels = clf.predict(images); features = clf.features(images)",
+        "labels = clf.predict(images)\nfeatures = clf.features(images)",
         "image-classification",
     ),
     "gan": (

@@ -94,6 +94,17 @@ RECIPES = {
         "`sample_fid_first_stage_prior`).",
     ),
     "fashion-classifier": Recipe("classifier", "evaluation classifier (4 conv layers, 128-d features)", {}, epochs=8),
+    "fashion-classifier-partial": Recipe(
+        "classifier",
+        "classifier of partly hidden items: the evaluation classifier's network given the known pixels and the "
+        "mask, trained on random holes of 5 kinds and whole items (genhub.images.random_holes); inpainting's class "
+        "evidence",
+        {"partial_view": True},
+        epochs=8,
+        notes="The accuracy_<kind>_hidden rows hide pixels of every test image with one kind of random hole "
+        "(seeded). Inpainting (`genhub.operations.inpaint(..., class_guide=...)`) starts its search from prior "
+        "samples of the class this model names for the known pixels.",
+    ),
     "fashion-ebgan": Recipe(
         "gan",
         "class-conditional energy-based GAN (autoencoder cost, margin m = 30, pulling-away term 0.1)",

@@ -16,6 +16,7 @@ from ..common import (
     GANS,
     LONG_JOB_WORKERS,
     LONG_JOBS,
+    MODELS,
     UPLOADED,
     UPLOADED_LAYER,
     VAES,
@@ -40,6 +41,8 @@ PRIORS = ["VAE", "GAN", "both"]
 # fills worse (centre 14x14: 17.16 vs 17.65 dB in the hole, independent k-NN accuracy 0.79 vs 0.83)
 VAE_PRIOR = "fashion-vae" if "fashion-vae" in VAES else (VAES or ["fashion-vae"])[0]
 GAN_PRIORS = GANS  # the GAN with the lowest measured classifier-FID first
+# the class evidence the search starts from: a classifier of partly hidden items (None: the nearest prior samples)
+CLASS_GUIDE = "fashion-classifier-partial" if "fashion-classifier-partial" in MODELS else None
 
 
 def drawn_mask(value) -> torch.Tensor:
@@ -56,6 +59,12 @@ def image_and_mask(value, preset: str, seed: int) -> tuple[torch.Tensor, torch.T
     return x, mask, note
 
 
+def guide_class(guide, x: torch.Tensor, mask: torch.Tensor) -> str:
+    """The class name the class guide reads from the known pixels."""
+    label = int(guide.predict(x.to(guide.dtype), mask=mask.to(guide.dtype))[0])
+    return (guide.config.class_names or [str(i) for i in range(guide.config.num_classes)])[label]
+
+
 def hole_psnr(filled: torch.Tensor, x: torch.Tensor, mask: torch.Tensor) -> str:
     if mask.sum() == 0:
         return "—"
@@ -66,9 +75,30 @@ LESSON = """### Inpainting with a generative prior
 To fill a hole, search the generator's latent space for the code whose image agrees with the pixels you can see
 (a context loss, weighted near the hole) while staying likely under the prior (Yeh et al. 2017); then blend the
 fill into the image. The known pixels come back unchanged, and the search never reads the hidden ones.
+The search starts from prior samples of the class that a classifier of partly hidden items names for the
+known pixels (`fashion-classifier-partial`), so the fill keeps the item's class.
 
 **What to look at:** the VAE prior and the GAN prior beside OpenCV's Telea (which only diffuses the border
 inwards), with the PSNR inside the hole. Draw the missing region with the brush, or pick a preset mask."""
+
+
+def recipe_code(preset: str, used_seed: int, prior: str, steps: int) -> str:
+    """The Python a call of /inpaint amounts to (the recipe shown under the result)."""
+    mask_code = (
+        f"mask = mask_from_strokes([{UPLOADED_LAYER!r}])"
+        if preset == "drawn"
+        else f"mask = preset_mask({preset!r}, 1, torch.Generator().manual_seed({used_seed}))"
+    )
+    code = (
+        f"import genhub, torch\nfrom genhub.images import from_pil, mask_from_strokes, open_image\n"
+        f"from genhub.operations import inpaint, preset_mask\nimages, _ = from_pil(open_image({UPLOADED!r}))\n"
+        f"{mask_code}\nmodel = genhub.load_model({prior!r})\n"
+        + (f"guide = genhub.load_model({CLASS_GUIDE!r})\n" if CLASS_GUIDE else "")
+        + f"out = inpaint(model, images, mask, steps={steps}, "
+        + ("class_guide=guide, " if CLASS_GUIDE else "")
+        + f"generator=torch.Generator().manual_seed({used_seed}))"
+    )
+    return code
 
 
 @handler
@@ -89,12 +119,19 @@ def inpaint_endpoint(editor, preset: str, prior: str, steps: int, seed: int, pro
     x, mask, note = image_and_mask(editor, preset, used_seed)
     priors = {"VAE": [VAE_PRIOR], "GAN": GAN_PRIORS[:1], "both": [VAE_PRIOR, *GAN_PRIORS[:1]]}[prior]
     results, rows, report_progress = [], [], deadline_progress(progress)
+    guide = get_model(CLASS_GUIDE) if CLASS_GUIDE else None
     for i, name in enumerate(priors):
         report = lambda done, total, i=i: report_progress(
             (i + done / total) / len(priors), desc=f"{name}: step {done}/{total}"
         )
         out = inpaint(
-            get_model(name), x, mask, steps=steps, generator=torch.Generator().manual_seed(used_seed), progress=report
+            get_model(name),
+            x,
+            mask,
+            steps=steps,
+            generator=torch.Generator().manual_seed(used_seed),
+            progress=report,
+            class_guide=guide,
         )
         results.append(out.images)
         chosen = (
@@ -110,22 +147,14 @@ def inpaint_endpoint(editor, preset: str, prior: str, steps: int, seed: int, pro
     labels = ["original", "masked (grey = missing)", *[f"{p} prior" for p in priors], "Telea"]
     info = (
         f"Input: {html.escape(note)}; {int(mask.sum())} of 784 pixels missing. Columns: {', '.join(labels)}.\n\n"
-        f"| fill | PSNR in the hole |\n|---|---|\n" + "\n".join(rows)
+        + (f"Class the known pixels name ({CLASS_GUIDE}): {guide_class(guide, x, mask)}.\n\n" if guide else "")
+        + "| fill | PSNR in the hole |\n|---|---|\n"
+        + "\n".join(rows)
     )
     params = dict(
         editor=editor_expr(strokes=preset == "drawn"), preset=preset, prior=prior, steps=steps, seed=used_seed
     )
-    mask_code = (
-        f"mask = mask_from_strokes([{UPLOADED_LAYER!r}])"
-        if preset == "drawn"
-        else f"mask = preset_mask({preset!r}, 1, torch.Generator().manual_seed({used_seed}))"
-    )
-    code = (
-        f"import genhub, torch\nfrom genhub.images import from_pil, mask_from_strokes, open_image\n"
-        f"from genhub.operations import inpaint, preset_mask\nimages, _ = from_pil(open_image({UPLOADED!r}))\n"
-        f"{mask_code}\nmodel = genhub.load_model({priors[0]!r})\n"
-        f"out = inpaint(model, images, mask, steps={steps}, generator=torch.Generator().manual_seed({used_seed}))"
-    )
+    code = recipe_code(preset, used_seed, priors[0], steps)
     return show(strip, ncols=len(strip), scale=6), info, recipe("/inpaint", priors[0], params, code)
 
 
