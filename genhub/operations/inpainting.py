@@ -17,7 +17,7 @@ A two-stage VAE is searched in its second stage's noise u (z = D2(u), prior 1/2 
 With a class guide (a classifier of partly hidden items, `fashion-classifier-partial`), the starts are the
 nearest bank samples of the class it names for the known pixels (a VAE's bank samples are classed by the same
 classifier, seeing them whole): a half item names its class far more often than the nearest samples' pixels do
-(GAN prior, left half: class kept 81% -> 93% of the time).
+(GAN prior, left half, 200 test items: the start's class right 81% -> 92.5% of the time).
 """
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ BANK_SIZE = 4000  # prior samples compared with the known pixels to start the se
 CLASS_LOGIT = 8.0  # a bank GAN candidate's class logit (softmax ~ 0.997 on its class)
 _BANKS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # model -> (latents, classes, images)
 _BANK_LOCK = threading.Lock()
-_GUIDED_CLASSES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # guide -> {id(VAE): its bank's classes}
+_GUIDED_CLASSES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # guide -> {VAE: its bank's classes}
 OTHER_CLASS_PENALTY = 1e6  # added to the distance of bank samples of another class than the guide names
 
 
@@ -181,10 +181,10 @@ def _guided_classes(model, guide, images: torch.Tensor, mask: torch.Tensor) -> t
     _, bank_classes, bank_images = prior_bank(model)
     if bank_classes is None:  # a VAE's samples, classed by the guide seeing them whole (once per model)
         with _BANK_LOCK:
-            cache = _GUIDED_CLASSES.setdefault(guide, {})
-            if id(model) not in cache:
-                cache[id(model)] = (weakref.ref(model), guide.predict(bank_images.to(guide.device, guide.dtype)).cpu())
-            bank_classes = cache[id(model)][1]
+            cache = _GUIDED_CLASSES.setdefault(guide, weakref.WeakKeyDictionary())
+            if model not in cache:
+                cache[model] = guide.predict(bank_images.to(guide.device, guide.dtype)).cpu()
+            bank_classes = cache[model]
     wanted = guide.predict(images.to(guide.device, guide.dtype), mask=mask.to(guide.device, guide.dtype)).cpu()
     return bank_classes, wanted
 
