@@ -127,11 +127,8 @@ class Classifier(PreTrainedModel):
     @torch.no_grad()
     def predict(self, images: torch.Tensor, batch_size: int = 1000, mask: torch.Tensor | None = None) -> torch.Tensor:
         """Predicted label ids (N,); a partial view also takes the mask (1 = hidden)."""
-        return torch.cat(
-            [
-                self(images[i : i + batch_size], mask=None if mask is None else mask[i : i + batch_size]).logits.argmax(
-                    1
-                )
-                for i in range(0, len(images), batch_size)
-            ]
-        )
+        labels = []
+        for i in range(0, len(images), batch_size):
+            part = None if mask is None else mask[i : i + batch_size]
+            labels.append(self(images[i : i + batch_size], mask=part).logits.argmax(1))
+        return torch.cat(labels)
