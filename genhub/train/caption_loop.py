@@ -1,18 +1,20 @@
 """The caption GAN's training loop (GAN-INT-CLS): (0) the joint embedding and the colour tint, then with them
-frozen (1) the matching-aware discriminator and (2) the generator, whose weights are averaged (EMA)."""
+frozen (1) the matching-aware discriminator and (2) the generator, whose weights are averaged (EMA). The generator
+may start the GAN phase from a class-conditional GAN's (`start_from_class_gan`)."""
 
 from __future__ import annotations
 
 import torch
 import torch.nn.functional as F
 from accelerate import Accelerator
+from torch import nn
 from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn, update_bn
 from torch.utils.data import DataLoader, TensorDataset
 from tqdm.auto import tqdm
 
 from .. import data
 from ..models.text_gan import TextGAN, TextGANConfig, vocabulary
-from .loop import RunState, epoch_seed, prepare_parts, unwrap_parts
+from .loop import RunState, epoch_seed, plain_parts, prepare_parts, unwrap_parts
 from .recipes import Recipe
 
 TEXT_GAN_PARTS = ("text_encoder", "image_encoder", "generator", "discriminator", "logit", "text_projection")
@@ -96,10 +98,11 @@ def _optimizers(model: TextGAN, recipe: Recipe):
     return opt_text, opt_disc, opt_gen
 
 
-def train_text_gan(captioned: dict, recipe: Recipe, accelerator: Accelerator, max_steps=None, run=None):
+def train_text_gan(captioned: dict, recipe: Recipe, accelerator: Accelerator, max_steps=None, run=None, source=None):
     """(0) joint embedding (text and image encoders, InfoNCE, 10% word dropout so [UNK] means 'unknown'; the tint
     regresses the caption's colour), then with them frozen: (1) the discriminator (GAN-CLS), (2) the generator
-    (GAN-INT), saved as the EMA of its weights. Resumable from a saved epoch (`run`), like train_gan."""
+    (GAN-INT), saved as the EMA of its weights; with a class-conditional GAN `source`, the generator starts the GAN
+    phase from its generator (`start_from_class_gan`). Resumable from a saved epoch (`run`), like train_gan."""
     run = run or RunState()
     config = dict(recipe.config, vocab=vocabulary(captioned["captions"]), colour_words=data.COLOUR_WORDS)
     model = TextGAN(TextGANConfig(**config))
@@ -128,6 +131,9 @@ def train_text_gan(captioned: dict, recipe: Recipe, accelerator: Accelerator, ma
         order.manual_seed(recipe.seed + epoch)
         noise.manual_seed(epoch_seed(recipe.seed, epoch, accelerator.process_index))
         warmup = epoch < recipe.warmup_epochs
+        if source is not None and epoch == recipe.warmup_epochs:  # the joint embedding is trained: phi is final
+            with plain_parts(accelerator, net, parts):
+                start_from_class_gan(net, source, captioned["captions"], captioned["labels"])
         totals = []
         for batch in tqdm(
             loader,
@@ -168,3 +174,48 @@ def recalibrate_batch_norm(model: TextGAN, captions: list[str], seed: int, batch
         z = torch.randn(len(text), model.config.latent_dim, generator=noise).to(device)
         inputs.append(torch.cat([z, text], dim=1))
     update_bn(inputs, model.generator)
+
+
+@torch.no_grad()
+def start_from_class_gan(model: TextGAN, source, captions: list[str], labels: torch.Tensor) -> float:
+    """Start the caption generator from a class-conditional GAN's (genhub.models.ebgan.ConditionalGAN, same widths
+    and latent size, one channel: the tint colours it). G_source(z, e(y)) reads the class through its embedding
+    e(y); the caption generator reads phi(t) instead. The affine map phi(t) -> e(y) of least squares over the
+    training captions (phi frozen, its training tokenization) is folded into every linear layer that reads the
+    conditioning (the projection and the conditional batch norms' gains and biases): at the start
+    G(z, phi(t)) = G_source(z, A phi(t) + b). Returns the fit's residual over the variance of e(y)."""
+    config, source_config = model.config, source.config
+    if not config.tint or source_config.num_channels != 1:
+        raise ValueError("a class GAN starts only a tint caption model, from a one-channel (grey) generator")
+    if (source_config.latent_dim, list(source_config.generator_channels)) != (
+        config.latent_dim,
+        list(config.generator_channels),
+    ):
+        raise ValueError(
+            f"the class GAN's latent size and generator widths ({source_config.latent_dim}, "
+            f"{list(source_config.generator_channels)}) must be the caption model's ({config.latent_dim}, "
+            f"{list(config.generator_channels)})"
+        )
+    device = next(model.generator.parameters()).device
+    tokens = model.tokenizer(list(captions), padding="max_length", truncation=True, return_tensors="pt")
+    phi = torch.cat(
+        [
+            model.text_encoder(
+                tokens["input_ids"][i : i + 2000].to(device), tokens["attention_mask"][i : i + 2000].to(device)
+            )
+            for i in range(0, len(captions), 2000)
+        ]
+    ).cpu()
+    embedding = source.generator.class_embedding.weight.detach().cpu().double()
+    target = embedding[torch.as_tensor(labels)]
+    inputs = torch.cat([phi.double(), torch.ones(len(phi), 1, dtype=torch.float64)], dim=1)
+    fit = torch.linalg.lstsq(inputs, target).solution  # (text_embed_dim + 1, class_embed_dim), in float64 so
+    a, b = fit[:-1].t(), fit[-1]  # e(y) ~ a phi(t) + b; every run and every rank gets the same float32 weights
+    state = {k: v.cpu() for k, v in source.generator.state_dict().items() if not k.startswith("class_embedding")}
+    for name, layer in source.generator.named_modules():
+        if isinstance(layer, nn.Linear):  # reads [z, e(y)]: W_z z + W_e e + c -> [W_z, W_e a] [z, phi] + c + W_e b
+            w_z, w_e = layer.weight.detach().cpu().double().split([config.latent_dim, embedding.shape[1]], dim=1)
+            state[f"{name}.weight"] = torch.cat([w_z, w_e @ a], dim=1).float()
+            state[f"{name}.bias"] = (layer.bias.detach().cpu().double() + w_e @ b).float()
+    model.generator.load_state_dict(state)
+    return float((inputs @ fit - target).pow(2).sum() / (target - target.mean(0)).pow(2).sum())

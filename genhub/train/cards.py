@@ -302,7 +302,8 @@ def write_card(
         sections["Training diagnostics: the three pitfalls"] = diagnostics + "\n\n![diagnostics](diagnostics.png)"
     summary = f"{recipe.description[0].upper()}{recipe.description[1:]}, trained on Fashion-MNIST."
     flat = flat_figures(figures)
-    base = f"{HUB_NAMESPACE}/{recipe.config['generator_name']}" if recipe.family == "walks" else None
+    base = recipe.config["generator_name"] if recipe.family == "walks" else recipe.init_generator
+    base = f"{HUB_NAMESPACE}/{base}" if base else None
     return make_card(
         f"genhub / {name}",
         summary,

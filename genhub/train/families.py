@@ -111,7 +111,8 @@ def _train_text_gan(recipe: Recipe, split: dict, accelerator, max_steps, name: s
     captioned = data.load_captioned("train", limit=64 if dry else None)
     if dry:  # one epoch of each phase on 64 items (the embedding's steps, then the GAN's with R1), whatever max_steps
         recipe, max_steps = replace(recipe, warmup_epochs=1, epochs=1), None
-    model, history = train_text_gan(captioned, recipe, accelerator, max_steps, run)
+    source = load_model(recipe.init_generator) if recipe.init_generator else None
+    model, history = train_text_gan(captioned, recipe, accelerator, max_steps, run, source)
     return Trained(model, history, tokenizer_files(model))
 
 

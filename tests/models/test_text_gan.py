@@ -164,3 +164,28 @@ def test_shipped_caption_model_follows_class_and_colour():
     colours = torch.tensor([names.index(c) for c, _ in requests]).repeat_interleave(4)
     assert (dominant_colour(images, palette) == colours).float().mean() > 0.9
     assert (classifier.predict(grey_of(images)) == labels).float().mean() > 0.8
+
+
+def test_a_class_gan_starts_the_caption_generator_where_the_text_maps_onto_its_classes(captioned):
+    from genhub.models.ebgan import ConditionalGAN, ConditionalGANConfig
+    from genhub.train.caption_loop import start_from_class_gan
+
+    torch.manual_seed(0)
+    captions, labels = captioned["captions"][:12], captioned["labels"][:12]  # 12 captions, 16-d phi: an exact fit
+    widths = dict(latent_dim=4, generator_channels=(8, 4), cost_channels=(4, 8), cost_code_dim=6)
+    model = TextGAN(TextGANConfig(vocab=vocabulary(captions), word_dim=8, text_embed_dim=16, tint=True, **widths))
+    source = ConditionalGAN(ConditionalGANConfig(class_embed_dim=5, objective="nonsaturating", **widths))
+    model.eval(), source.eval()
+    z = torch.randn(12, 4)
+    tokens = model.tokenizer(captions, padding="max_length", truncation=True, return_tensors="pt")
+    phi = model.text_encoder(tokens["input_ids"], tokens["attention_mask"])
+    with torch.no_grad():
+        theirs = source.generator(z, labels)
+        assert not torch.allclose(model.generator(torch.cat([z, phi], 1)), theirs, atol=1e-2)
+        assert start_from_class_gan(model, source, captions, labels) < 1e-6
+        assert torch.allclose(model.generator(torch.cat([z, phi], 1)), theirs, atol=1e-4)  # G(z, phi) = G_s(z, y)
+    with pytest.raises(ValueError, match="generator widths"):
+        start_from_class_gan(model, ConditionalGAN(ConditionalGANConfig(latent_dim=4)), captions, labels)
+    plain = TextGAN(TextGANConfig(vocab=vocabulary(captions), word_dim=8, text_embed_dim=16, **widths))
+    with pytest.raises(ValueError, match="tint"):
+        start_from_class_gan(plain, source, captions, labels)

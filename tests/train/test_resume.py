@@ -9,6 +9,7 @@ from accelerate import Accelerator
 from accelerate.utils import set_seed
 
 from genhub import data
+from genhub.models.ebgan import ConditionalGAN, ConditionalGANConfig
 from genhub.train import RECIPES, build_model
 from genhub.train.caption_loop import train_text_gan
 from genhub.train.loop import RunState, train_gan, train_model
@@ -53,19 +54,22 @@ def test_gan_resume_continues_like_an_uninterrupted_run(tmp_path):
         assert torch.allclose(a.float(), b.float(), atol=1e-6), key
 
 
-def test_caption_gan_resume_continues_like_an_uninterrupted_run(tmp_path):
+@pytest.mark.parametrize("resume_at", ["epoch_0", "epoch_1"])  # before the class GAN's start, and after it
+def test_caption_gan_resume_continues_like_an_uninterrupted_run(tmp_path, resume_at):
     captioned = data.load_captioned("train", limit=128)
     recipe = replace(RECIPES["fashion-text-gan"], batch_size=32, warmup_epochs=1)
     small = dict(word_dim=8, text_embed_dim=8, generator_channels=[8, 4], cost_channels=[4, 8], cost_code_dim=6)
+    torch.manual_seed(1)
+    source = ConditionalGAN(ConditionalGANConfig(generator_channels=[8, 4], objective="nonsaturating")).eval()
 
     def train(epochs, run):
         set_seed(0)
         r = replace(recipe, epochs=epochs, config=dict(recipe.config, **small))
-        return train_text_gan(captioned, r, Accelerator(cpu=True), run=run)
+        return train_text_gan(captioned, r, Accelerator(cpu=True), run=run, source=source)
 
     straight, history = train(2, RunState())  # 1 embedding epoch + 2 GAN epochs
     train(1, RunState(tmp_path, save_every=1))
-    resumed, resumed_history = train(2, RunState(tmp_path, resume_from=tmp_path / "epoch_1"))
+    resumed, resumed_history = train(2, RunState(tmp_path, resume_from=tmp_path / resume_at))
     assert resumed_history == pytest.approx(history) and len(history) == 3
     for (key, a), (_, b) in zip(straight.state_dict().items(), resumed.state_dict().items()):
         assert torch.allclose(a.float(), b.float(), atol=1e-6), key
