@@ -60,11 +60,13 @@ def _text_gan_step(model, net, batch, optimizers, noise, accelerator, warmup: bo
 
 def gan_lr_factor(recipe: Recipe, gan_epoch: int) -> float:
     """The GAN's learning rate in GAN epoch `gan_epoch` (0-based) over the recipe's: 1, then from
-    lr_decay_start x epochs on a linear fall that would reach 0 after the last epoch."""
+    lr_decay_start x epochs on a linear fall that would reach 0 after the last epoch; halved once the generator
+    has restarted from a class GAN's (a fine-tune)."""
     start = recipe.lr_decay_start * recipe.epochs
+    factor = 0.5 if recipe.init_generator and gan_epoch >= recipe.init_generator_after else 1.0
     if gan_epoch < start:
-        return 1.0
-    return max(0.0, 1 - (gan_epoch - start + 1) / (recipe.epochs - start + 1))
+        return factor
+    return factor * max(0.0, 1 - (gan_epoch - start + 1) / (recipe.epochs - start + 1))
 
 
 def generator_ema(generator: torch.nn.Module) -> AveragedModel:
@@ -98,24 +100,24 @@ def _optimizers(model: TextGAN, recipe: Recipe):
     return opt_text, opt_disc, opt_gen
 
 
+def _caption_loader(model: TextGAN, captioned: dict, batch_size: int, order: torch.Generator) -> DataLoader:
+    """Batches of (image, token ids, attention mask, the caption colour's RGB), shuffled by `order`."""
+    tokens = model.tokenizer(captioned["captions"], padding="max_length", truncation=True, return_tensors="pt")
+    rgb = torch.tensor(list(data.PALETTE.values()))[captioned["colours"]]
+    dataset = TensorDataset(captioned["images"], tokens["input_ids"], tokens["attention_mask"], rgb)
+    return DataLoader(dataset, batch_size=batch_size, shuffle=True, drop_last=True, generator=order)
+
+
 def train_text_gan(captioned: dict, recipe: Recipe, accelerator: Accelerator, max_steps=None, run=None, source=None):
     """(0) joint embedding (text and image encoders, InfoNCE, 10% word dropout so [UNK] means 'unknown'; the tint
     regresses the caption's colour), then with them frozen: (1) the discriminator (GAN-CLS), (2) the generator
     (GAN-INT), saved as the EMA of its weights; with a class-conditional GAN `source`, the generator starts the GAN
-    phase from its generator (`start_from_class_gan`). Resumable from a saved epoch (`run`), like train_gan."""
+    phase, or after `init_generator_after` GAN epochs, from its generator (`restart_generator`). Resumable from a saved epoch (`run`), like train_gan."""
     run = run or RunState()
     config = dict(recipe.config, vocab=vocabulary(captioned["captions"]), colour_words=data.COLOUR_WORDS)
     model = TextGAN(TextGANConfig(**config))
-    tokens = model.tokenizer(captioned["captions"], padding="max_length", truncation=True, return_tensors="pt")
-    rgb = torch.tensor(list(data.PALETTE.values()))[captioned["colours"]]
     order = torch.Generator()
-    loader = DataLoader(
-        TensorDataset(captioned["images"], tokens["input_ids"], tokens["attention_mask"], rgb),
-        batch_size=recipe.batch_size,
-        shuffle=True,
-        drop_last=True,
-        generator=order,
-    )
+    loader = _caption_loader(model, captioned, recipe.batch_size, order)
     opt_text, opt_disc, opt_gen = _optimizers(model, recipe)
     parts = text_gan_parts(model)
     prepare_parts(accelerator, model, parts)
@@ -131,9 +133,8 @@ def train_text_gan(captioned: dict, recipe: Recipe, accelerator: Accelerator, ma
         order.manual_seed(recipe.seed + epoch)
         noise.manual_seed(epoch_seed(recipe.seed, epoch, accelerator.process_index))
         warmup = epoch < recipe.warmup_epochs
-        if source is not None and epoch == recipe.warmup_epochs:  # the joint embedding is trained: phi is final
-            with plain_parts(accelerator, net, parts):
-                start_from_class_gan(net, source, captioned["captions"], captioned["labels"])
+        if source is not None and epoch == recipe.warmup_epochs + recipe.init_generator_after:
+            restart_generator(accelerator, net, parts, source, captioned, (ema, opt_gen))
         totals = []
         for batch in tqdm(
             loader,
@@ -174,6 +175,16 @@ def recalibrate_batch_norm(model: TextGAN, captions: list[str], seed: int, batch
         z = torch.randn(len(text), model.config.latent_dim, generator=noise).to(device)
         inputs.append(torch.cat([z, text], dim=1))
     update_bn(inputs, model.generator)
+
+
+def restart_generator(accelerator, net, parts, source, captioned: dict, ema_and_optimizer) -> None:
+    """The generator restarts from the class GAN `source`'s (`start_from_class_gan`; phi is final by now); its
+    moving average and its optimiser's moments start afresh. The discriminator keeps what it has learned."""
+    ema, opt_gen = ema_and_optimizer
+    with plain_parts(accelerator, net, parts):
+        start_from_class_gan(net, source, captioned["captions"], captioned["labels"])
+    ema.n_averaged.zero_()  # the next update copies the restarted generator
+    opt_gen.state.clear()
 
 
 @torch.no_grad()

@@ -303,7 +303,6 @@ def write_card(
     summary = f"{recipe.description[0].upper()}{recipe.description[1:]}, trained on Fashion-MNIST."
     flat = flat_figures(figures)
     base = recipe.config["generator_name"] if recipe.family == "walks" else recipe.init_generator
-    base = f"{HUB_NAMESPACE}/{base}" if base else None
     return make_card(
         f"genhub / {name}",
         summary,
@@ -313,7 +312,7 @@ def write_card(
         metrics=list(dict.fromkeys(key.split(" (")[0] for key in flat)),
         figures=flat,
         model_name=name,
-        base_model=base,
+        base_model=f"{HUB_NAMESPACE}/{base}" if base else None,
     )
 
 

@@ -109,8 +109,9 @@ def _train_gan(recipe: Recipe, split: dict, accelerator, max_steps, name: str, r
 def _train_text_gan(recipe: Recipe, split: dict, accelerator, max_steps, name: str, run=None) -> Trained:
     dry = max_steps is not None
     captioned = data.load_captioned("train", limit=64 if dry else None)
-    if dry:  # one epoch of each phase on 64 items (the embedding's steps, then the GAN's with R1), whatever max_steps
-        recipe, max_steps = replace(recipe, warmup_epochs=1, epochs=1), None
+    if dry:  # one epoch of each phase on 64 items (the embedding's, then the GAN's with R1 and any restart of the
+        # generator), whatever max_steps
+        recipe, max_steps = replace(recipe, warmup_epochs=1, epochs=1, init_generator_after=0), None
     source = load_model(recipe.init_generator) if recipe.init_generator else None
     model, history = train_text_gan(captioned, recipe, accelerator, max_steps, run, source)
     return Trained(model, history, tokenizer_files(model))

@@ -54,10 +54,10 @@ def test_gan_resume_continues_like_an_uninterrupted_run(tmp_path):
         assert torch.allclose(a.float(), b.float(), atol=1e-6), key
 
 
-@pytest.mark.parametrize("resume_at", ["epoch_0", "epoch_1"])  # before the class GAN's start, and after it
-def test_caption_gan_resume_continues_like_an_uninterrupted_run(tmp_path, resume_at):
+@pytest.mark.parametrize("restart_after", [0, 1])  # the generator restarts from a class GAN's before the save, after
+def test_caption_gan_resume_continues_like_an_uninterrupted_run(tmp_path, restart_after):
     captioned = data.load_captioned("train", limit=128)
-    recipe = replace(RECIPES["fashion-text-gan"], batch_size=32, warmup_epochs=1)
+    recipe = replace(RECIPES["fashion-text-gan"], batch_size=32, warmup_epochs=1, init_generator_after=restart_after)
     small = dict(word_dim=8, text_embed_dim=8, generator_channels=[8, 4], cost_channels=[4, 8], cost_code_dim=6)
     torch.manual_seed(1)
     source = ConditionalGAN(ConditionalGANConfig(generator_channels=[8, 4], objective="nonsaturating")).eval()
@@ -69,7 +69,7 @@ def test_caption_gan_resume_continues_like_an_uninterrupted_run(tmp_path, resume
 
     straight, history = train(2, RunState())  # 1 embedding epoch + 2 GAN epochs
     train(1, RunState(tmp_path, save_every=1))
-    resumed, resumed_history = train(2, RunState(tmp_path, resume_from=tmp_path / resume_at))
+    resumed, resumed_history = train(2, RunState(tmp_path, resume_from=tmp_path / "epoch_1"))
     assert resumed_history == pytest.approx(history) and len(history) == 3
     for (key, a), (_, b) in zip(straight.state_dict().items(), resumed.state_dict().items()):
         assert torch.allclose(a.float(), b.float(), atol=1e-6), key
