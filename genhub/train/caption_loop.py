@@ -1,6 +1,6 @@
 """The caption GAN's training loop (GAN-INT-CLS): (0) the joint embedding and the colour tint, then with them
 frozen (1) the matching-aware discriminator and (2) the generator, whose weights are averaged (EMA). The generator
-may start the GAN phase from a class-conditional GAN's (`start_from_class_gan`)."""
+may restart, after some GAN epochs, from a class-conditional GAN's (`restart_generator`)."""
 
 from __future__ import annotations
 
@@ -111,8 +111,14 @@ def _caption_loader(model: TextGAN, captioned: dict, batch_size: int, order: tor
 def train_text_gan(captioned: dict, recipe: Recipe, accelerator: Accelerator, max_steps=None, run=None, source=None):
     """(0) joint embedding (text and image encoders, InfoNCE, 10% word dropout so [UNK] means 'unknown'; the tint
     regresses the caption's colour), then with them frozen: (1) the discriminator (GAN-CLS), (2) the generator
-    (GAN-INT), saved as the EMA of its weights; with a class-conditional GAN `source`, the generator starts the GAN
-    phase, or after `init_generator_after` GAN epochs, from its generator (`restart_generator`). Resumable from a saved epoch (`run`), like train_gan."""
+    (GAN-INT), saved as the EMA of its weights; with a class-conditional GAN `source`, the generator restarts from
+    its generator after `recipe.init_generator_after` GAN epochs (`restart_generator`). Resumable from a saved
+    epoch (`run`), like train_gan."""
+    if source is not None and recipe.init_generator_after >= recipe.epochs:
+        raise ValueError(
+            f"the generator restarts from {recipe.init_generator or 'the class GAN'} after "
+            f"{recipe.init_generator_after} GAN epochs, so the run needs more than that, got {recipe.epochs}"
+        )
     run = run or RunState()
     config = dict(recipe.config, vocab=vocabulary(captioned["captions"]), colour_words=data.COLOUR_WORDS)
     model = TextGAN(TextGANConfig(**config))

@@ -23,8 +23,8 @@ class Recipe:
     r1_weight: float = 0.0  # text GAN: gamma of the R1 penalty on real pairs, a discriminator step of its own
     lr_decay_start: float = 1.0  # text GAN: fraction of the GAN epochs after which the GAN's learning rate falls
     # linearly towards 0 (1.0: constant)
-    init_generator: str = ""  # text GAN: the class-conditional GAN whose generator the GAN's restarts from, after
-    init_generator_after: int = 0  # GAN epochs (the discriminator learns in a game from scratch until then)
+    init_generator: str = ""  # text GAN: a class-conditional GAN whose generator the caption generator restarts from
+    init_generator_after: int = 0  # text GAN: GAN epochs played from scratch before that restart
 
 
 GAN_NOTE = (
@@ -184,9 +184,9 @@ RECIPES = {
         "discriminator that has played the game (scratch runs on 2 CPU cores, seen set): with the previous "
         "release's discriminator, FID 97 after one epoch and 83 after three, class accuracy up to 0.914; with a "
         "fresh discriminator, 122 after one epoch and 145 after two; with a fresh one trained alone for one epoch "
-        "first, 110 then 120. So the "
-        "recipe plays 16 GAN epochs from scratch and then restarts the generator for 4 more at half the learning "
-        "rate (a new moving average and fresh Adam moments), the discriminator carrying on. "
+        "first, 110 then 120. So the recipe plays 16 GAN epochs from scratch and then restarts the generator for 4 "
+        "more at half the learning rate (a new moving average and fresh Adam moments), the discriminator carrying "
+        "on. "
         "R1's strength and the seed, measured on a GPU in the game from scratch: bench/results/captions.md.",
     ),
 }

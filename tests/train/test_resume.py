@@ -67,8 +67,7 @@ def test_caption_gan_resume_continues_like_an_uninterrupted_run(tmp_path, restar
         r = replace(recipe, epochs=epochs, config=dict(recipe.config, **small))
         return train_text_gan(captioned, r, Accelerator(cpu=True), run=run, source=source)
 
-    straight, history = train(2, RunState())  # 1 embedding epoch + 2 GAN epochs
-    train(1, RunState(tmp_path, save_every=1))
+    straight, history = train(2, RunState(tmp_path, save_every=1))  # 1 embedding epoch + 2 GAN epochs, each saved
     resumed, resumed_history = train(2, RunState(tmp_path, resume_from=tmp_path / "epoch_1"))
     assert resumed_history == pytest.approx(history) and len(history) == 3
     for (key, a), (_, b) in zip(straight.state_dict().items(), resumed.state_dict().items()):

@@ -106,3 +106,13 @@ def test_the_caption_gan_learning_rate_decays_linearly_from_the_given_fraction()
     assert factors[8:] == pytest.approx([0.8, 0.6, 0.4, 0.2])
     constant = train.replace(recipe, lr_decay_start=1.0)
     assert {gan_lr_factor(constant, epoch) for epoch in range(10)} == {1.0}
+
+
+def test_the_caption_gan_fine_tunes_at_half_the_rate_after_its_restart_and_refuses_runs_too_short_for_it():
+    from genhub.train.caption_loop import gan_lr_factor, train_text_gan
+
+    recipe = train.RECIPES["fashion-text-gan"]  # restarts from fashion-dcgan's generator after 16 of 20 GAN epochs
+    assert [gan_lr_factor(recipe, epoch) for epoch in (0, 15, 16, 19)] == [1.0, 1.0, 0.5, 0.5]
+    short = train.replace(recipe, epochs=16)
+    with pytest.raises(ValueError, match="after 16 GAN epochs"):
+        train_text_gan(data.load_captioned("train", limit=32), short, Accelerator(cpu=True), source=object())
