@@ -189,6 +189,9 @@ def restart_generator(accelerator, net, parts, source, captioned: dict, ema_and_
     ema, opt_gen = ema_and_optimizer
     with plain_parts(accelerator, net, parts):
         start_from_class_gan(net, source, captioned["captions"], captioned["labels"])
+        if accelerator.num_processes > 1:  # LAPACK's least squares can round differently on each rank (seen with
+            for tensor in net.generator.state_dict().values():  # fewer captions than unknowns): rank 0's for all
+                torch.distributed.broadcast(tensor, src=0)
     ema.n_averaged.zero_()  # the next update copies the restarted generator
     opt_gen.state.clear()
 
