@@ -229,8 +229,8 @@ def start_from_class_gan(model: TextGAN, source, captions: list[str], labels: to
     embedding = source.generator.class_embedding.weight.detach().cpu().double()
     target = embedding[torch.as_tensor(labels)]
     inputs = torch.cat([phi.double(), torch.ones(len(phi), 1, dtype=torch.float64)], dim=1)
-    fit = torch.linalg.lstsq(inputs, target).solution  # (text_embed_dim + 1, class_embed_dim), in float64 so
-    a, b = fit[:-1].t(), fit[-1]  # e(y) ~ a phi(t) + b; every run and every rank gets the same float32 weights
+    fit = torch.linalg.lstsq(inputs, target).solution  # (text_embed_dim + 1, class_embed_dim); float64 keeps the
+    a, b = fit[:-1].t(), fit[-1]  # e(y) ~ a phi(t) + b; float32 weights the same from run to run
     state = {k: v.cpu() for k, v in source.generator.state_dict().items() if not k.startswith("class_embedding")}
     for name, layer in source.generator.named_modules():
         if isinstance(layer, nn.Linear):  # reads [z, e(y)]: W_z z + W_e e + c -> [W_z, W_e a] [z, phi] + c + W_e b
