@@ -274,6 +274,10 @@ def write_card(
         unit += f" (first stage), then {recipe.second_stage_epochs} epochs of the second stage on its codes"
     if recipe.warmup_epochs:
         unit += f" ({recipe.warmup_epochs} of them the joint embedding)"
+    if recipe.cosine_schedule:
+        unit += ", the learning rate falling to 0 along a cosine"
+    if recipe.flip_images:
+        unit += ", each image mirrored left-right with probability 1/2"
     sections = {
         "Install": f"`pip install fdl-genhub` (imports as `genhub`); on the Hub as `{HUB_NAMESPACE}/{name}`: "
         f'`genhub.load_model("{name}")` finds it in `checkpoints/` or downloads it by that repo id.',

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import math
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -94,6 +95,17 @@ def epoch_seed(seed: int, epoch: int, rank: int) -> int:
     return seed + 1000 * epoch + rank
 
 
+def cosine_factor(step: int, steps: int) -> float:
+    """The learning rate's factor at a step: 1 throughout when steps = 0, else a cosine from 1 down to 0."""
+    return 1.0 if not steps else 0.5 * (1 + math.cos(math.pi * min(step, steps) / steps))
+
+
+def mirror_half(images: torch.Tensor) -> torch.Tensor:
+    """Each image mirrored left-right with probability 1/2 (torch's global generator: saved with a run's state)."""
+    flip = torch.rand(len(images), device=images.device) < 0.5
+    return torch.where(flip.view(-1, 1, 1, 1), images.flip(-1), images)
+
+
 def train_model(
     model,
     images: torch.Tensor,
@@ -109,7 +121,9 @@ def train_model(
     order = torch.Generator()
     loader = make_loader(images, labels, recipe, order)
     optimizer = torch.optim.Adam(model.parameters(), lr=recipe.learning_rate, betas=recipe.betas)
-    model, optimizer, loader = accelerator.prepare(model, optimizer, loader)
+    steps = recipe.epochs * (len(images) // recipe.batch_size) if recipe.cosine_schedule else 0
+    schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda s: cosine_factor(s, steps))
+    model, optimizer, loader, schedule = accelerator.prepare(model, optimizer, loader, schedule)
     first, history = run.resume(accelerator)
     for epoch in range(first, recipe.epochs):
         order.manual_seed(recipe.seed + epoch)
@@ -117,10 +131,12 @@ def train_model(
         total, count = 0.0, 0
         bar = tqdm(loader, desc=f"epoch {epoch + 1}/{recipe.epochs}", disable=not accelerator.is_local_main_process)
         for step, (x, y) in enumerate(bar):
+            x = mirror_half(x) if recipe.flip_images else x
             loss = (model(x, labels=y) if recipe.family == "classifier" else model(x)).loss
             optimizer.zero_grad(set_to_none=True)
             accelerator.backward(loss)
             optimizer.step()
+            schedule.step()
             total, count = total + loss.detach(), count + 1  # summed as a tensor: no sync per step
             if accelerator.trackers:
                 accelerator.log({"train/loss": loss.item()}, step=epoch * len(loader) + step)

@@ -15,20 +15,34 @@ from genhub.train.caption_loop import train_text_gan
 from genhub.train.loop import RunState, train_gan, train_model
 
 
-@pytest.mark.parametrize("name", ["fashion-ae-under", "fashion-vae"])
+class Interrupted(Exception):
+    pass
+
+
+class StopsAfterSaving(RunState):
+    """A run killed right after it saved its second epoch."""
+
+    def save(self, accelerator, epoch, history):
+        super().save(accelerator, epoch, history)
+        if epoch == 1:
+            raise Interrupted
+
+
+@pytest.mark.parametrize("name", ["fashion-ae-under", "fashion-vae", "fashion-classifier-partial"])
 def test_resume_continues_like_an_uninterrupted_run(name, tmp_path):
-    images = data.as_float_images(data.load_fashion_mnist("train")[0][:1024])
-    recipe = replace(RECIPES[name], epochs=3, batch_size=128)
+    images, labels = data.load_fashion_mnist("train")
+    images, labels = data.as_float_images(images[:1024]), labels[:1024]
+    recipe = replace(RECIPES[name], epochs=3, batch_size=128)  # the partial classifier: cosine schedule, mirroring
 
-    def train(epochs, run):
+    def train(run):
         set_seed(0)
-        model = build_model(replace(recipe, epochs=epochs))
-        return train_model(model, images, replace(recipe, epochs=epochs), Accelerator(cpu=True), run=run)
+        return train_model(build_model(recipe), images, recipe, Accelerator(cpu=True), labels=labels, run=run)
 
-    straight, history = train(3, RunState())
-    train(2, RunState(tmp_path, save_every=1))  # interrupted after two epochs, saved after each
-    assert (tmp_path / "epoch_1" / "progress.json").exists()
-    resumed, resumed_history = train(3, RunState(tmp_path, resume_from=tmp_path / "epoch_1"))
+    straight, history = train(RunState())
+    with pytest.raises(Interrupted):
+        train(StopsAfterSaving(tmp_path, save_every=1))  # killed after two epochs, saved after each
+    assert (tmp_path / "epoch_1" / "progress.json").exists() and not (tmp_path / "epoch_2").exists()
+    resumed, resumed_history = train(RunState(tmp_path, resume_from=tmp_path / "epoch_1"))
     assert resumed_history == pytest.approx(history)
     for (key, a), (_, b) in zip(straight.state_dict().items(), resumed.state_dict().items()):
         assert torch.allclose(a, b, atol=1e-6), key

@@ -116,3 +116,19 @@ def test_the_caption_gan_fine_tunes_at_half_the_rate_after_its_restart_and_refus
     short = train.replace(recipe, epochs=16)
     with pytest.raises(ValueError, match="after 16 GAN epochs"):
         train_text_gan(data.load_captioned("train", limit=32), short, Accelerator(cpu=True), source=object())
+
+
+def test_the_plain_loop_can_follow_a_cosine_and_mirror_half_the_images():
+    from genhub.train.loop import cosine_factor, mirror_half
+
+    assert [cosine_factor(s, 100) for s in (0, 50, 100, 150)] == pytest.approx([1.0, 0.5, 0.0, 0.0])
+    assert cosine_factor(70, 0) == 1.0  # no schedule
+    images = data.as_float_images(data.load_fashion_mnist("test")[0][:400])
+    torch.manual_seed(0)
+    out = mirror_half(images)
+    mirrored = (out == images.flip(-1)).flatten(1).all(1)
+    assert (mirrored | (out == images).flatten(1).all(1)).all()  # each image as it was or mirrored
+    assert 160 < int(mirrored.sum()) < 240
+    recipe = train.RECIPES["fashion-classifier-partial"]
+    assert recipe.cosine_schedule and recipe.flip_images
+    assert "falling to 0 along a cosine" in str(train.write_card("x", recipe, None, {}, [1.0], 1.0))
