@@ -112,7 +112,9 @@ RECIPES = {
         "(seeded). Inpainting (`genhub.operations.inpaint(..., class_guide=...)`) starts its search from prior "
         "samples of the class this model names for the known pixels, so inpainting keeps an item's class about "
         "as often as this model names it: it is wider, trained longer and on mirrored items than the evaluation "
-        "classifier (seed 1, not 0), and shares no weights with it.",
+        "classifier (seed 1, not 0), and shares no weights with it. The release before (the evaluation classifier's "
+        "width, 8 epochs, constant rate, no mirroring; 7.9 min) scored 0.925 on whole items and 0.859 / 0.907 / "
+        "0.906 / 0.913 / 0.906 with half / rectangle / blocks / strokes / square holes.",
     ),
     "fashion-ebgan": Recipe(
         "gan",
