@@ -254,6 +254,20 @@ def figures_section(name: str, recipe: Recipe, figures: dict) -> str:
     return figures_table(rows)
 
 
+def training_length(recipe: Recipe, history: list[float]) -> str:
+    """The recipe's length for the card: epochs (or walk steps), its stages and its schedule."""
+    unit = f"{recipe.epochs} steps over all edits" if recipe.family == "walks" else f"{len(history)} epochs"
+    if recipe.second_stage_epochs:
+        unit += f" (first stage), then {recipe.second_stage_epochs} epochs of the second stage on its codes"
+    if recipe.warmup_epochs:
+        unit += f" ({recipe.warmup_epochs} of them the joint embedding)"
+    if recipe.cosine_schedule:
+        unit += ", the learning rate falling to 0 along a cosine"
+    if recipe.flip_images:
+        unit += ", each image mirrored left-right with probability 1/2"
+    return unit
+
+
 def write_card(
     name: str,
     recipe: Recipe,
@@ -269,15 +283,7 @@ def write_card(
     if recipe.config.get("partial_view"):
         use = PARTIAL_VIEW_USE
     table = figures_section(name, recipe, figures)
-    unit = f"{recipe.epochs} steps over all edits" if recipe.family == "walks" else f"{len(history)} epochs"
-    if recipe.second_stage_epochs:
-        unit += f" (first stage), then {recipe.second_stage_epochs} epochs of the second stage on its codes"
-    if recipe.warmup_epochs:
-        unit += f" ({recipe.warmup_epochs} of them the joint embedding)"
-    if recipe.cosine_schedule:
-        unit += ", the learning rate falling to 0 along a cosine"
-    if recipe.flip_images:
-        unit += ", each image mirrored left-right with probability 1/2"
+    unit = training_length(recipe, history)
     sections = {
         "Install": f"`pip install fdl-genhub` (imports as `genhub`); on the Hub as `{HUB_NAMESPACE}/{name}`: "
         f'`genhub.load_model("{name}")` finds it in `checkpoints/` or downloads it by that repo id.',
