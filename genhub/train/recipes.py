@@ -110,8 +110,8 @@ RECIPES = {
         flip_images=True,
         notes="The accuracy_<kind>_hidden rows hide pixels of every test image with one kind of random hole "
         "(seeded). Inpainting (`genhub.operations.inpaint(..., class_guide=...)`) starts its search from prior "
-        "samples of the class this model names for the known pixels, so inpainting keeps an item's class about "
-        "as often as this model names it: it is wider, trained longer and on mirrored items than the evaluation "
+        "samples of the class this model names for the known pixels, so a GAN prior's fills keep an item's class "
+        "about as often as this model names it (a VAE prior's follow it less). It is wider, trained longer and on mirrored items than the evaluation "
         "classifier (seed 1, not 0), and shares no weights with it. The release before (the evaluation classifier's "
         "width, 8 epochs, constant rate, no mirroring; 7.9 min) scored 0.925 on whole items and 0.859 / 0.907 / "
         "0.906 / 0.913 / 0.906 with half / rectangle / blocks / strokes / square holes.",
