@@ -121,7 +121,7 @@ def train_model(
     order = torch.Generator()
     loader = make_loader(images, labels, recipe, order)
     optimizer = torch.optim.Adam(model.parameters(), lr=recipe.learning_rate, betas=recipe.betas)
-    steps = recipe.epochs * (len(images) // recipe.batch_size) if recipe.cosine_schedule else 0
+    steps = recipe.epochs * len(loader) if recipe.cosine_schedule else 0  # one process's steps (Accelerate scales)
     schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda s: cosine_factor(s, steps))
     model, optimizer, loader, schedule = accelerator.prepare(model, optimizer, loader, schedule)
     first, history = run.resume(accelerator)
