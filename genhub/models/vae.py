@@ -11,6 +11,10 @@ Two stages (Dai & Wipf 2019), when `second_stage_hidden_size` > 0: the first sta
 images do not fill N(0, I) (holes where the decoder never learned), so a small MLP VAE learns them:
     u ~ N(0, I) -> z = D2(u) -> x = D1(z);   its loss ||z - D2(E2(z) + noise)||^2 / (2 gamma^2) + d log gamma + KL,
 with gamma a learned scalar noise level. The first stage, its beta * KL and its ELBO are unchanged by it.
+
+A class prior, when `num_classes` > 0: a Gaussian N(mu_c, Sigma_c) per class of the (first stage's) codes E(z) of
+the training images, fitted once after training (`fit_class_prior`). Inpainting searches z under it for the class a class guide
+names, so the fill keeps the item's class; training, sampling and the ELBO use N(0, I) as before.
 """
 
 from __future__ import annotations
@@ -44,6 +48,7 @@ class VAEConfig(PretrainedConfig):
         second_stage_hidden_size: int = 0,  # > 0: a second-stage VAE of this width samples the codes z
         second_stage_layers: int = 3,  # hidden layers of each of its MLPs
         class_names: list[str] | None = None,  # names of the data's classes, for display
+        num_classes: int = 0,  # > 0: a class prior, one Gaussian of the codes per class (fitted after training)
         **kwargs,
     ):
         if image_size != 28:
@@ -56,6 +61,8 @@ class VAEConfig(PretrainedConfig):
             raise ValueError(f"beta must be >= 0, got {beta}")
         if second_stage_hidden_size < 0 or second_stage_layers < 1:
             raise ValueError("second_stage_hidden_size must be >= 0 and second_stage_layers >= 1")
+        if num_classes < 0:
+            raise ValueError(f"num_classes must be >= 0, got {num_classes}")
         if reconstruction_loss not in ("bce", "mse"):
             raise ValueError(f"reconstruction_loss must be 'bce' or 'mse', got {reconstruction_loss!r}")
         self.image_size = image_size
@@ -68,6 +75,7 @@ class VAEConfig(PretrainedConfig):
         self.second_stage_hidden_size = second_stage_hidden_size
         self.second_stage_layers = second_stage_layers
         self.class_names = class_names
+        self.num_classes = num_classes
         if class_names:  # the Hub's label vocabulary, from the class names (not transformers' 2-label default)
             kwargs["id2label"] = dict(enumerate(class_names))
             kwargs["label2id"] = {name: i for i, name in enumerate(class_names)}
@@ -137,7 +145,37 @@ class VAE(PreTrainedModel):
             self.second_stage = SecondStage(
                 config.latent_dim, config.second_stage_hidden_size, config.second_stage_layers
             )
+        if config.num_classes:  # p(z | c) = N(class_means[c], L L^T), L = class_scale_tril[c]
+            eye = torch.eye(config.latent_dim).expand(config.num_classes, -1, -1)
+            self.register_buffer("class_means", torch.zeros(config.num_classes, config.latent_dim))
+            self.register_buffer("class_scale_tril", eye.clone())
         self.post_init()
+
+    @torch.no_grad()
+    def fit_class_prior(self, codes: torch.Tensor, labels: torch.Tensor, jitter: float = 1e-3) -> None:
+        """Fit p(z | c): the mean and covariance (+ jitter * I) of the codes (N, d) of each class's items."""
+        if not self.config.num_classes:
+            raise ValueError("this VAE has no class prior (num_classes=0)")
+        eye = torch.eye(self.config.latent_dim, device=codes.device)
+        for c in range(self.config.num_classes):
+            own = codes[labels == c].float()
+            if len(own) < 2:
+                raise ValueError(f"class {c} has {len(own)} codes; fitting its Gaussian needs at least 2")
+            self.class_means[c] = own.mean(0)
+            self.class_scale_tril[c] = torch.linalg.cholesky(torch.cov(own.T) + jitter * eye)
+
+    def class_prior_energy(self, latents: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+        """-log p(z | c) up to a constant per class: 1/2 (z - mu_c)^T Sigma_c^-1 (z - mu_c), shape (N,)."""
+        if not self.config.num_classes:
+            raise ValueError("this VAE has no class prior (num_classes=0)")
+        centred = (latents - self.class_means[labels]).unsqueeze(-1)  # (N, d, 1)
+        white = torch.linalg.solve_triangular(self.class_scale_tril[labels], centred, upper=False)
+        return 0.5 * white.pow(2).sum((1, 2))
+
+    def sample_class_prior(self, labels: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
+        """Codes z ~ p(z | c) (N, d) for class ids (N,)."""
+        noise = torch.randn(len(labels), self.config.latent_dim, 1, generator=generator).to(self.class_means)
+        return self.class_means[labels] + (self.class_scale_tril[labels] @ noise).squeeze(-1)
 
     def sample_latents(self, noise: torch.Tensor, stages: int | None = None) -> torch.Tensor:
         """Codes z (N, d) for noise u ~ N(0, I): through the second stage when the model has one (and stages is

@@ -4,6 +4,7 @@ models"), with classical baselines.
     find   z* = argmin_z  L_context(z) + lambda * L_prior(z)
            L_context = || W * (G(z) - y) ||_1         W: weights on known pixels (below)
            L_prior   = C(G(z), c)  (EBGAN energy; softplus(-D) for the baseline GAN)   or   1/2 ||z||^2 (VAE)
+                       or -log p(z | c) (a VAE's class prior, c the class guide's class; up to a constant)
     then   x = Poisson blend of G(z*) into y: the fill keeps G's gradients, the known pixels are copied back.
 W_i = 0 for unknown pixels; for a known pixel, 0.1 + the share of unknown pixels in its 7x7 window (Yeh's
 weights, which count a known pixel by how close it is to the hole, plus a floor so the whole context counts).
@@ -13,11 +14,15 @@ BANK_SIZE prior samples (for a conditional GAN, an equal number of every class) 
 pixels (the same weighted L1), and the best `restarts` bank codes start the search (for a VAE, beside the
 encoder's code of the known pixels). A GAN candidate keeps its bank sample's class (its class logits start
 saturated), so the candidates are class hypotheses and the known pixels pick the class.
-A two-stage VAE is searched in its second stage's noise u (z = D2(u), prior 1/2 ||u||^2).
+A two-stage VAE is searched in its second stage's noise u (z = D2(u), prior 1/2 ||u||^2), or in z under its class
+prior when there is a class guide.
 With a class guide (a classifier of partly hidden items, `fashion-classifier-partial`), the starts are the
 nearest bank samples of the class it names for the known pixels (a VAE's bank samples are classed by the same
 classifier, seeing them whole): a half item names its class far more often than the nearest samples' pixels do
 (GAN prior, left half, 200 test items: the start's class right 81% -> 92.5% of the time).
+A VAE's z is not tied to a class the way a conditional GAN's is, so its fills drift to the class the known
+pixels look like; a VAE with a class prior (one Gaussian of the training codes per class) is searched, and its
+bank drawn, under the guide's class's Gaussian instead, so its fills keep the class too.
 """
 
 from __future__ import annotations
@@ -41,7 +46,7 @@ CONTEXT_FLOOR = 0.1  # weight of a known pixel far from the hole
 LATENT_BOUND = 3.0  # |z| is clamped to this during the search
 BANK_SIZE = 4000  # prior samples compared with the known pixels to start the search
 CLASS_LOGIT = 8.0  # a bank GAN candidate's class logit (softmax ~ 0.997 on its class)
-_BANKS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # model -> (latents, classes, images)
+_BANKS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # model -> {classed: (latents, classes, images)}
 _BANK_LOCK = threading.Lock()
 _GUIDED_CLASSES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # guide -> {VAE: its bank's classes}
 OTHER_CLASS_PENALTY = 1e6  # added to the distance of bank samples of another class than the guide names
@@ -52,7 +57,7 @@ class InpaintingOutput(ModelOutput):
     images: torch.Tensor | None = None  # (N, C, H, W) filled, known pixels bit-identical to the input
     raw: torch.Tensor | None = None  # G(z*) / Dec(z*), before blending
     latents: torch.Tensor | None = None  # the best codes found (None when nothing was missing)
-    class_labels: torch.Tensor | None = None  # the GAN's chosen classes (None for a VAE)
+    class_labels: torch.Tensor | None = None  # the class searched in: the GAN's chosen one, a class-prior VAE's guide's
     loss: torch.Tensor | None = None  # the best candidates' objective, per image
 
 
@@ -112,21 +117,36 @@ def _two_stage(model) -> bool:
     return isinstance(model, VAE) and bool(model.config.second_stage_hidden_size)
 
 
+def _class_prior(model) -> bool:
+    return isinstance(model, VAE) and bool(model.config.num_classes)
+
+
 def _prior(model, images: torch.Tensor, latents: torch.Tensor, class_logits: torch.Tensor | None) -> torch.Tensor:
-    """Per-candidate prior term: the GAN's energy (realism) or the VAE's 1/2 ||z||^2 (||u||^2 with two stages)."""
+    """Per-candidate prior term: the GAN's energy (realism), or for a VAE -log p(z | c) under its class prior when
+    the search has a class, else 1/2 ||z||^2 (||u||^2 with two stages)."""
     if isinstance(model, VAE):
+        if class_logits is not None:
+            return model.class_prior_energy(latents.to(model.dtype), class_logits.argmax(1)).float()
         return 0.5 * latents.pow(2).sum(1)
     energy = model.energy(images, class_logits.softmax(1).to(model.dtype)).float()
     return energy if model.config.objective == "energy" else F.softplus(energy)
 
 
 @torch.no_grad()
-def prior_bank(model) -> tuple[torch.Tensor, torch.Tensor | None, torch.Tensor]:
-    """BANK_SIZE seeded prior samples of a model, made once per model object: (latents, classes or None, images)."""
+def prior_bank(model, classed: bool = False) -> tuple[torch.Tensor, torch.Tensor | None, torch.Tensor]:
+    """BANK_SIZE seeded prior samples of a model, made once per model object: (latents, classes or None, images).
+    classed: for a VAE with a class prior, BANK_SIZE / C codes z of each class's Gaussian (else noise from N(0, I))."""
+    classed = classed and _class_prior(model)
     with _BANK_LOCK:
-        if model not in _BANKS:
+        banks = _BANKS.setdefault(model, {})
+        if classed not in banks:
             generator = torch.Generator().manual_seed(0)
-            if isinstance(model, VAE):
+            if classed:
+                classes = torch.arange(model.config.num_classes).repeat(BANK_SIZE // model.config.num_classes + 1)
+                classes = classes[:BANK_SIZE]
+                latents = model.sample_class_prior(classes.to(model.device), generator).float().cpu()
+                images = _decode(model, latents, F.one_hot(classes, model.config.num_classes).float())
+            elif isinstance(model, VAE):
                 latents = torch.randn(BANK_SIZE, model.config.latent_dim, generator=generator)
                 classes, images = None, _decode(model, latents, None)
             else:
@@ -139,8 +159,8 @@ def prior_bank(model) -> tuple[torch.Tensor, torch.Tensor | None, torch.Tensor]:
                         for z, k in zip(latents.split(500), classes.split(500))
                     ]
                 )
-            _BANKS[model] = (latents, classes, images.float().cpu())
-        return _BANKS[model]
+            banks[classed] = (latents, classes, images.float().cpu())
+        return banks[classed]
 
 
 def _nearest_in_bank(
@@ -169,16 +189,16 @@ def check_class_guide(guide, model) -> None:
         raise ValueError(
             f"class_guide reads {guide.config.num_channels}-channel images, the prior makes {model.config.num_channels}"
         )
-    if isinstance(model, EBGAN) and guide.config.num_classes != model.config.num_classes:
+    if (isinstance(model, EBGAN) or _class_prior(model)) and guide.config.num_classes != model.config.num_classes:
         raise ValueError(
-            f"class_guide names {guide.config.num_classes} classes, the GAN has {model.config.num_classes}"
+            f"class_guide names {guide.config.num_classes} classes, the prior has {model.config.num_classes}"
         )
 
 
 @torch.no_grad()
 def _guided_classes(model, guide, images: torch.Tensor, mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     """(classes of the prior bank's samples (B,), the class the guide names for each image's known pixels (N,))."""
-    _, bank_classes, bank_images = prior_bank(model)
+    _, bank_classes, bank_images = prior_bank(model, classed=True)
     if bank_classes is None:  # a VAE's samples, classed by the guide seeing them whole (once per model)
         with _BANK_LOCK:
             cache = _GUIDED_CLASSES.setdefault(guide, weakref.WeakKeyDictionary())
@@ -194,8 +214,9 @@ def _start(model, images, mask, restarts, class_guide=None):
     pixels, of the guide's class when there is a guide (for a VAE the first candidate is the encoder's code of the
     known pixels instead)."""
     n = images.shape[0]
-    bank_latents, bank_classes, bank_images = prior_bank(model)
+    bank_latents, bank_classes, bank_images = prior_bank(model, classed=class_guide is not None)
     classes = None if class_guide is None else _guided_classes(model, class_guide, images, mask)
+    in_classes = classes is not None and _class_prior(model)  # a VAE searched in z under the guide's class
     weights = context_weights(mask).cpu()
     nearest = _nearest_in_bank(bank_images, images.float().cpu(), weights, restarts, classes)  # (N, K)
     latents = bank_latents[nearest].reshape(n * restarts, -1).clone().to(images.device)
@@ -203,11 +224,12 @@ def _start(model, images, mask, restarts, class_guide=None):
         known = images * (1 - mask)  # the hidden pixels are never read
         known_mean = known.sum((2, 3), keepdim=True) / (1 - mask).sum((2, 3), keepdim=True).clamp_min(1)
         code = model.encode((known + mask * known_mean).to(model.dtype))[0]  # hole: the known pixels' mean
-        if _two_stage(model):
+        if _two_stage(model) and not in_classes:
             code = model.second_stage.encoder(code).chunk(2, dim=1)[0]  # its u
         latents.view(n, restarts, -1)[:, 0] = code.float()
-        return latents, None, restarts
-    classes = bank_classes[nearest].reshape(-1)
+        if not in_classes:
+            return latents, None, restarts
+    classes = bank_classes[nearest].reshape(-1)  # a class-prior VAE's candidates all hold the guide's class
     class_logits = CLASS_LOGIT * F.one_hot(classes, model.config.num_classes).float().to(images.device)
     return latents, class_logits, restarts
 
@@ -215,8 +237,8 @@ def _start(model, images, mask, restarts, class_guide=None):
 def _decode(model, latents, class_logits):
     """Images in the model's dtype for float32 search variables (cast on the way in)."""
     latents = latents.to(model.device, model.dtype)
-    if isinstance(model, VAE):
-        return model.decode(model.sample_latents(latents))
+    if isinstance(model, VAE):  # with a class: codes z; else the search's noise (u for two stages, z for one)
+        return model.decode(latents if class_logits is not None else model.sample_latents(latents))
     return model(latents, class_logits.softmax(1).to(model.device, model.dtype))
 
 
@@ -235,10 +257,10 @@ def search_latents(
     only (the model's own weights are never touched, so concurrent requests are safe). Starts from the bank
     (of class_guide's class when given). Returns the best candidate's (output, latents, class ids or None, loss)."""
     n = images.shape[0]
-    if prior_weight is None:
-        prior_weight = 0.05 if isinstance(model, VAE) else 0.003
     with torch.no_grad():
         latents, class_logits, k = _start(model, images, mask, restarts, class_guide)
+    if prior_weight is None:  # a VAE under its class prior: a firmer pull, so the fill reads as the guide's class
+        prior_weight = 0.003 if isinstance(model, EBGAN) else 0.5 if class_logits is not None else 0.05
     weights = context_weights(mask).repeat_interleave(k, 0)  # (N * K, 1, H, W)
     targets = images.repeat_interleave(k, 0)
 
@@ -248,12 +270,16 @@ def search_latents(
         return output, context + prior_weight * _prior(model, output, latents, class_logits)
 
     params = [latents.clone().requires_grad_(True)]
-    if class_logits is not None:
+    if isinstance(model, EBGAN):  # the GAN's class logits are searched too; a class-prior VAE's class stays fixed
         params.append(class_logits.clone().requires_grad_(True))
+
+    def current():
+        return params[0], params[1] if len(params) > 1 else class_logits
+
     optimizer = torch.optim.Adam(params, lr=0.05)
     for step in range(steps):
         with torch.enable_grad():
-            _, loss = objective(*params, *([None] if class_logits is None else []))
+            _, loss = objective(*current())
             grads = torch.autograd.grad(loss.sum(), params)
         for param, grad in zip(params, grads):
             param.grad = grad
@@ -263,9 +289,9 @@ def search_latents(
         if progress is not None:
             progress(step + 1, steps)
     with torch.no_grad():
-        output, loss = objective(*params, *([None] if class_logits is None else []))
+        output, loss = objective(*current())
         best = loss.view(n, k).argmin(1) + torch.arange(n) * k  # (N,) indices of the best candidates
-    chosen = None if class_logits is None else params[1][best].argmax(1)
+    chosen = None if class_logits is None else current()[1][best].argmax(1)
     return output[best], params[0][best].detach(), chosen, loss[best]
 
 
@@ -301,11 +327,13 @@ def inpaint(
     """Fill the masked pixels of images (N, C, H, W) in [0, 1] under a VAE or class-conditional GAN prior.
 
     Returns "images" (known pixels bit-identical to the input), "raw" (G(z*) / Dec(z*)), "latents",
-    "class_labels" (the GAN's chosen classes, else None) and "loss" (the best candidates' objective).
+    "class_labels" (the GAN's chosen classes; with a guide, the class a class-prior VAE searched in; else None) and
+    "loss" (the best candidates' objective).
     The search is deterministic: its starts come from the fixed, seeded prior bank, so `generator` (accepted as
     in diffusers' calls) does not change the result. class_guide: a classifier of partly hidden items
     (`fashion-classifier-partial`); the search then starts from prior samples of the class it names for the
-    known pixels, which keeps the item's class far more often (None: the nearest samples of any class).
+    known pixels, which keeps the item's class far more often (None: the nearest samples of any class); a VAE with a
+    class prior (`fashion-vae`) is then searched under that class's Gaussian p(z | c) instead of N(0, I).
     """
     # 1. check the request
     if not isinstance(model, (VAE, EBGAN)):

@@ -69,18 +69,46 @@ def _train_plain(recipe: Recipe, split: dict, accelerator, max_steps, name: str,
 def _train_vae(recipe: Recipe, split: dict, accelerator, max_steps, name: str, run=None) -> Trained:
     """A VAE; with a second stage, the first trains alone (as a one-stage model), then the second on its codes."""
     if not recipe.config.get("second_stage_hidden_size"):
-        return _train_plain(recipe, split, accelerator, max_steps, name, run)
-    first = replace(recipe, config=dict(recipe.config, second_stage_hidden_size=0))
+        trained = _train_plain(recipe, split, accelerator, max_steps, name, run)
+        if trained.model.config.num_classes:  # then p(z | c) from the training images' codes
+            fit_class_prior(trained.model, split["train_images"], split["train_labels"])
+        return trained
+    first = replace(recipe, config=dict(recipe.config, second_stage_hidden_size=0, num_classes=0))
     stage_one = _train_plain(first, split, accelerator, max_steps, name, run)
     model = build_model(recipe)
     missing, unexpected = model.load_state_dict(stage_one.model.state_dict(), strict=False)
-    assert not unexpected and all(k.startswith("second_stage.") for k in missing)
+    assert not unexpected and all(k.startswith(("second_stage.", "class_")) for k in missing)
     model, history = train_second_stage(model, split["train_images"], recipe, accelerator, max_steps)
+    if model.config.num_classes:  # p(z | c) of the first stage's codes
+        fit_class_prior(model, split["train_images"], split["train_labels"])
     return Trained(model, stage_one.history, log={"second_stage_loss_per_epoch": history})
+
+
+@torch.no_grad()
+def fit_class_prior(model: VAE, images: torch.Tensor, labels: torch.Tensor, batch_size: int = 2000) -> None:
+    """Fit the VAE's class prior to the codes E(z) of the training images (N, C, H, W) in [0, 1]."""
+    model.eval()
+    codes = [
+        model.encode(images[i : i + batch_size].to(model.device, model.dtype))[0]
+        for i in range(0, len(images), batch_size)
+    ]
+    model.fit_class_prior(torch.cat(codes), labels.to(model.device))
+
+
+@torch.no_grad()
+def class_prior_accuracy(model: VAE, images: torch.Tensor, labels: torch.Tensor) -> float:
+    """Share of the items whose code E(z) is likeliest under their own class's Gaussian (equal class weights)."""
+    codes = model.encode(images.to(model.device, model.dtype))[0]
+    classes = torch.arange(model.config.num_classes, device=codes.device)
+    log_det = model.class_scale_tril.diagonal(dim1=1, dim2=2).log().sum(1)  # 1/2 log |Sigma_c|
+    scores = torch.stack([-model.class_prior_energy(codes, c.expand(len(codes))) - log_det[c] for c in classes], 1)
+    return float((scores.argmax(1).cpu() == labels).float().mean())
 
 
 def _evaluate_vae(model, recipe: Recipe, split: dict, num_samples: int) -> dict:
     figures = evaluate_vae(model, split["test_images"])
+    if model.config.num_classes:
+        figures["class_prior_accuracy"] = class_prior_accuracy(model, split["test_images"], split["test_labels"])
     if model.config.second_stage_hidden_size:
         figures["negative_elbo_two_stage_prior"] = two_stage_negative_elbo(model, split["test_images"])
     samples = vae_sample_quality(model, load_model(CLASSIFIER), split["test_images"], min(num_samples, 10000))

@@ -120,3 +120,37 @@ def test_shipped_two_stage_vae_samples_closer_to_the_data(fashion_test):
     two = vae_sample_quality(genhub.load_model("fashion-vae-2stage"), classifier, x, num_samples=2000)
     assert two["sample_fid"] < 0.75 * one["sample_fid"]
     assert two["sample_fid"] < two["sample_fid_first_stage_prior"]  # what the second stage adds
+
+
+def test_class_prior_is_each_class_gaussian_and_round_trips(tmp_path):
+    """fit_class_prior stores each class's mean and covariance (+ jitter); class_prior_energy is 1/2 the
+    Mahalanobis distance under it (checked against torch.distributions); the buffers save and load."""
+    from torch.distributions import MultivariateNormal
+
+    generator = torch.Generator().manual_seed(0)
+    labels = torch.arange(3).repeat_interleave(400)
+    shift = torch.tensor([[0.0, 0.0, 0.0], [5.0, 0.0, 1.0], [0.0, -4.0, 2.0]])
+    codes = torch.randn(1200, 3, generator=generator) * torch.tensor([1.0, 0.5, 2.0]) + shift[labels]
+    model = VAE(VAEConfig(latent_dim=3, hidden_channels=(4, 8), hidden_size=16, num_classes=3)).eval()
+    model.fit_class_prior(codes, labels, jitter=0.0)
+    for c in range(3):
+        own = codes[labels == c]
+        assert torch.allclose(model.class_means[c], own.mean(0), atol=1e-5)
+        sigma = model.class_scale_tril[c] @ model.class_scale_tril[c].T
+        assert torch.allclose(sigma, torch.cov(own.T), atol=1e-4)
+        z = torch.randn(5, 3, generator=generator)
+        reference = MultivariateNormal(own.mean(0), torch.cov(own.T))
+        constant = reference.log_prob(own.mean(0)[None])  # log p at the mean
+        energy = model.class_prior_energy(z, torch.full((5,), c))
+        assert torch.allclose(energy, constant - reference.log_prob(z), atol=1e-3)
+    assert model.class_prior_energy(model.class_means, torch.arange(3)).abs().max() < 1e-5
+    drawn = model.sample_class_prior(torch.full((2000,), 1), torch.Generator().manual_seed(1))
+    assert torch.allclose(drawn.mean(0), model.class_means[1], atol=0.1)
+    model.save_pretrained(tmp_path)
+    loaded = VAE.from_pretrained(tmp_path)
+    assert torch.equal(loaded.class_means, model.class_means)
+    assert torch.equal(loaded.class_scale_tril, model.class_scale_tril)
+    with pytest.raises(ValueError, match="no class prior"):
+        VAE(VAEConfig(latent_dim=3, hidden_channels=(4, 8), hidden_size=16)).class_prior_energy(z, labels[:5])
+    with pytest.raises(ValueError, match="num_classes must be >= 0"):
+        VAEConfig(num_classes=-1)

@@ -143,5 +143,48 @@ def test_a_class_guide_must_read_partial_views(fashion_batch):
     vae, mask = genhub.load_model("fashion-vae"), preset_mask("left half", len(fashion_batch))
     with pytest.raises(ValueError, match="partial_view=True"):
         inpaint(vae, fashion_batch, mask, steps=1, class_guide=genhub.load_model("fashion-classifier"))
-    guided = inpaint(vae, fashion_batch, mask, steps=1, class_guide=genhub.load_model("fashion-classifier-partial"))
-    assert guided.images.shape == fashion_batch.shape and guided.class_labels is None  # a VAE has no classes
+    guide = genhub.load_model("fashion-classifier-partial")
+    guided = inpaint(vae, fashion_batch, mask, steps=1, class_guide=guide)
+    assert guided.images.shape == fashion_batch.shape
+    assert torch.equal(guided.class_labels, guide.predict(fashion_batch, mask=mask))  # searched in the guide's class
+    assert inpaint(vae, fashion_batch, mask, steps=1).class_labels is None  # no guide: no class
+
+
+def test_a_vaes_class_prior_keeps_the_guides_class(fashion_test):
+    """The left half hidden, 100 test items, the Space's VAE prior guided: searched in z under the guide's class's
+    Gaussian, its fills are read as that class by the evaluation classifier more often than when the same weights
+    are searched as before (the class prior removed: u under N(0, I)), which drifts to the class the known half
+    looks like."""
+    import genhub
+    from genhub.models.vae import VAE, VAEConfig
+    from genhub.operations import inpaint, preset_mask
+
+    x = fashion_test[0][:100]
+    vae, guide = genhub.load_model("fashion-vae-2stage"), genhub.load_model("fashion-classifier-partial")
+    plain = VAE(VAEConfig.from_dict({**vae.config.to_dict(), "num_classes": 0})).eval()
+    assert plain.load_state_dict(vae.state_dict(), strict=False).unexpected_keys == ["class_means", "class_scale_tril"]
+    classifier, mask = genhub.load_model("fashion-classifier"), preset_mask("left half", len(x))
+    wanted = guide.predict(x, mask=mask)
+    agree = {}
+    for name, model in (("class prior", vae), ("N(0, I)", plain)):
+        filled = inpaint(model, x, mask, steps=50, restarts=4, class_guide=guide).images
+        agree[name] = float((classifier.predict(filled) == wanted).float().mean())
+    assert agree["class prior"] >= agree["N(0, I)"] + 0.04, agree
+
+
+def test_a_two_stage_vae_is_searched_in_z_under_its_class_prior(fashion_batch):
+    """Guided, the two-stage VAE's search variable is z itself (decoded directly, bank codes from the class
+    Gaussians); unguided it is the second stage's noise u (decoded through z = D2(u))."""
+    import genhub
+    from genhub.operations import inpaint, preset_mask
+
+    vae, guide = genhub.load_model("fashion-vae-2stage"), genhub.load_model("fashion-classifier-partial")
+    assert vae.config.num_classes == 10 and vae.config.second_stage_hidden_size
+    x, mask = fashion_batch[:4], preset_mask("centre square", 4)
+    guided = inpaint(vae, x, mask, steps=5, class_guide=guide)
+    plain = inpaint(vae, x, mask, steps=5)
+    with torch.no_grad():
+        assert torch.allclose(vae.decode(guided.latents), guided.raw, atol=1e-5)
+        assert torch.allclose(vae.decode(vae.sample_latents(plain.latents)), plain.raw, atol=1e-5)
+        assert not torch.allclose(vae.decode(plain.latents), plain.raw, atol=1e-2)
+    assert torch.equal(guided.class_labels, guide.predict(x, mask=mask)) and plain.class_labels is None

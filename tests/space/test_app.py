@@ -253,7 +253,7 @@ def test_inpaint_with_a_preset_and_a_drawn_mask(client, tmp_path, fashion_test):
     strip, info, how = client.predict(
         editor=editor, preset="drawn", prior="both", steps=20, seed=0, api_name="/inpaint"
     )
-    assert "fashion-vae prior" in info and "Telea" in info and "dB" in info
+    assert "fashion-vae-2stage prior" in info and "Telea" in info and "dB" in info
     assert "Class the known pixels name (fashion-classifier-partial): " in info
     assert pixels(strip).shape[1] == 5 * (28 + 2) * 6  # original, masked, VAE, GAN, Telea (1-px borders, x6)
     assert "; 144 of 784 pixels missing" in info  # the stroke covers cells 8..19 fully (7 and 20 only in part)
