@@ -165,11 +165,12 @@ class VAE(PreTrainedModel):
             self.class_scale_tril[c] = torch.linalg.cholesky(torch.cov(own.T) + jitter * eye)
 
     def class_prior_energy(self, latents: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
-        """-log p(z | c) up to a constant per class: 1/2 (z - mu_c)^T Sigma_c^-1 (z - mu_c), shape (N,)."""
+        """-log p(z | c) up to a constant per class: 1/2 (z - mu_c)^T Sigma_c^-1 (z - mu_c), shape (N,), in float32
+        (torch has no triangular solve in bfloat16)."""
         if not self.config.num_classes:
             raise ValueError("this VAE has no class prior (num_classes=0)")
-        centred = (latents - self.class_means[labels]).unsqueeze(-1)  # (N, d, 1)
-        white = torch.linalg.solve_triangular(self.class_scale_tril[labels], centred, upper=False)
+        centred = (latents.float() - self.class_means[labels].float()).unsqueeze(-1)  # (N, d, 1), float32 always
+        white = torch.linalg.solve_triangular(self.class_scale_tril[labels].float(), centred, upper=False)
         return 0.5 * white.pow(2).sum((1, 2))
 
     def sample_class_prior(self, labels: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:

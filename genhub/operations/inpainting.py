@@ -126,7 +126,7 @@ def _prior(model, images: torch.Tensor, latents: torch.Tensor, class_logits: tor
     the search has a class, else 1/2 ||z||^2 (||u||^2 with two stages)."""
     if isinstance(model, VAE):
         if class_logits is not None:
-            return model.class_prior_energy(latents.to(model.dtype), class_logits.argmax(1)).float()
+            return model.class_prior_energy(latents, class_logits.argmax(1))
         return 0.5 * latents.pow(2).sum(1)
     energy = model.energy(images, class_logits.softmax(1).to(model.dtype)).float()
     return energy if model.config.objective == "energy" else F.softplus(energy)
