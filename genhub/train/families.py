@@ -67,20 +67,23 @@ def _train_plain(recipe: Recipe, split: dict, accelerator, max_steps, name: str,
 
 
 def _train_vae(recipe: Recipe, split: dict, accelerator, max_steps, name: str, run=None) -> Trained:
-    """A VAE; with a second stage, the first trains alone (as a one-stage model), then the second on its codes."""
+    """A VAE (its stages), then its class prior p(z | c) from the training images' (first stage's) codes."""
+    trained = _train_vae_stages(recipe, split, accelerator, max_steps, name, run)
+    if trained.model.config.num_classes:
+        fit_class_prior(trained.model, split["train_images"], split["train_labels"])
+    return trained
+
+
+def _train_vae_stages(recipe: Recipe, split: dict, accelerator, max_steps, name: str, run=None) -> Trained:
+    """With a second stage, the first trains alone (as a one-stage model), then the second on its codes."""
     if not recipe.config.get("second_stage_hidden_size"):
-        trained = _train_plain(recipe, split, accelerator, max_steps, name, run)
-        if trained.model.config.num_classes:  # then p(z | c) from the training images' codes
-            fit_class_prior(trained.model, split["train_images"], split["train_labels"])
-        return trained
+        return _train_plain(recipe, split, accelerator, max_steps, name, run)
     first = replace(recipe, config=dict(recipe.config, second_stage_hidden_size=0, num_classes=0))
     stage_one = _train_plain(first, split, accelerator, max_steps, name, run)
     model = build_model(recipe)
     missing, unexpected = model.load_state_dict(stage_one.model.state_dict(), strict=False)
     assert not unexpected and all(k.startswith(("second_stage.", "class_")) for k in missing)
     model, history = train_second_stage(model, split["train_images"], recipe, accelerator, max_steps)
-    if model.config.num_classes:  # p(z | c) of the first stage's codes
-        fit_class_prior(model, split["train_images"], split["train_labels"])
     return Trained(model, stage_one.history, log={"second_stage_loss_per_epoch": history})
 
 
