@@ -84,16 +84,19 @@ def main():
         "| mask | method | PSNR hole (dB) | SSIM hole box | accuracy (genhub classifier) | accuracy (independent "
         "k-NN) | s / image |\n|---|---|---|---|---|---|---|"
     )
+
+    def prior_fill(model, mask):  # 1,000 images at a time (memory); each image's search is independent
+        chunks = range(0, len(x), 1000)
+        return torch.cat(
+            [
+                inpaint(model, x[i : i + 1000], mask[i : i + 1000], steps=args.steps, class_guide=guide).images
+                for i in chunks
+            ]
+        )
+
     for kind in args.masks.split(","):
         mask = masks(kind, len(x))
-
-        def in_chunks(fill, mask=mask):  # 1,000 images at a time (memory); each image's search is independent
-            return torch.cat([fill(x[i : i + 1000], mask[i : i + 1000]) for i in range(0, len(x), 1000)])
-
-        methods = {
-            name: (lambda m=m: in_chunks(lambda a, b: inpaint(m, a, b, steps=args.steps, class_guide=guide).images))
-            for name, m in priors.items()
-        }
+        methods = {name: (lambda m=m: prior_fill(m, mask)) for name, m in priors.items()}
         methods |= {f"OpenCV {b}": (lambda b=b: inpaint_baseline(x, mask, b)) for b in ("telea", "navier_stokes")}
         methods["mean fill"] = lambda: inpaint_baseline(x, mask, "mean")
         for name, run in methods.items():

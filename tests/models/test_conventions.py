@@ -83,12 +83,13 @@ def test_inpaint_in_bfloat16_keeps_known_pixels_exactly(name):
     images = data.as_float_images(data.load_fashion_mnist("test")[0][:4])
     mask = preset_mask("centre square", 4)
     full = inpaint(genhub.load_model(name), images, mask, steps=20, restarts=2)
-    low = inpaint(genhub.load_model(name, torch_dtype=torch.bfloat16), images, mask, steps=20, restarts=2)
+    model = genhub.load_model(name, torch_dtype=torch.bfloat16)
+    low = inpaint(model, images, mask, steps=20, restarts=2)
     known = mask.expand_as(images) == 0
     assert low.images.dtype == torch.float32 and torch.equal(low.images[known], images[known])
     assert (low.images - full.images)[~known].abs().mean() < 0.1  # the same fill, up to bfloat16's precision
     guide = genhub.load_model("fashion-classifier-partial")  # guided: a VAE searched under its class prior
-    guided = inpaint(genhub.load_model(name, torch_dtype=torch.bfloat16), images, mask, steps=5, class_guide=guide)
+    guided = inpaint(model, images, mask, steps=5, class_guide=guide)
     assert torch.equal(guided.images[known], images[known]) and torch.equal(
         guided.class_labels, guide.predict(images, mask=mask)
     )
