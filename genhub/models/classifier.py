@@ -37,6 +37,7 @@ class ClassifierConfig(PretrainedConfig):
         dropout: float = 0.3,  # dropout before the last layer
         class_names: list[str] | None = None,  # label names, index = label id
         partial_view: bool = False,  # True: also given a mask (1 = hidden), trained on randomly hidden pixels
+        mirror_invariant: bool = False,  # True: trained on left-right mirrored items too; predict reads both views
         **kwargs,
     ):
         if image_size != 28:
@@ -57,6 +58,7 @@ class ClassifierConfig(PretrainedConfig):
         self.dropout = dropout
         self.class_names = class_names
         self.partial_view = bool(partial_view)
+        self.mirror_invariant = bool(mirror_invariant)
         if class_names:  # the Hub's label vocabulary, from the class names (not transformers' 2-label default)
             kwargs["id2label"] = dict(enumerate(class_names))
             kwargs["label2id"] = {name: i for i, name in enumerate(class_names)}
@@ -126,9 +128,15 @@ class Classifier(PreTrainedModel):
 
     @torch.no_grad()
     def predict(self, images: torch.Tensor, batch_size: int = 1000, mask: torch.Tensor | None = None) -> torch.Tensor:
-        """Predicted label ids (N,); a partial view also takes the mask (1 = hidden)."""
+        """Predicted label ids (N,); a partial view also takes the mask (1 = hidden). A mirror-invariant classifier
+        also reads each item mirrored left-right and names the class likeliest under both views (the sum of the two
+        views' log-probabilities: test-time augmentation by the symmetry it was trained with)."""
         labels = []
         for i in range(0, len(images), batch_size):
             part = None if mask is None else mask[i : i + batch_size]
-            labels.append(self(images[i : i + batch_size], mask=part).logits.argmax(1))
+            log_p = self(images[i : i + batch_size], mask=part).logits.log_softmax(1)
+            if self.config.mirror_invariant:
+                mirrored = None if part is None else part.flip(-1)
+                log_p = log_p + self(images[i : i + batch_size].flip(-1), mask=mirrored).logits.log_softmax(1)
+            labels.append(log_p.argmax(1))
         return torch.cat(labels)

@@ -16,10 +16,10 @@ encoder's code of the known pixels). A GAN candidate keeps its bank sample's cla
 saturated), so the candidates are class hypotheses and the known pixels pick the class.
 A two-stage VAE is searched in its second stage's noise u (z = D2(u), prior 1/2 ||u||^2), or in z under its class
 prior when there is a class guide.
-With a class guide (a classifier of partly hidden items, `fashion-classifier-partial`), the starts are the
-nearest bank samples of the class it names for the known pixels (a VAE's bank samples are classed by the same
-classifier, seeing them whole): a half item names its class far more often than the nearest samples' pixels do
-(GAN prior, left half, 200 test items: the start's class right 81% -> 92.5% of the time).
+With a class guide (a classifier of partly hidden items, `fashion-classifier-partial`, which reads them mirrored
+too), the starts are the nearest bank samples of the class it names for the known pixels (a VAE's bank samples are
+classed by the same classifier, seeing them whole): it names a half item's class far more often than the nearest
+samples' pixels do (GAN prior, left half, 200 test items: the start's class right 81% -> 92.5% of the time).
 A VAE's z is not tied to a class the way a conditional GAN's is, so its fills drift to the class the known
 pixels look like; a VAE with a class prior (one Gaussian of the training codes per class) is searched, and its
 bank drawn, under the guide's class's Gaussian instead, so its fills keep the class too.

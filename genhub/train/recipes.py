@@ -28,6 +28,13 @@ class Recipe:
     cosine_schedule: bool = False  # plain loop: the learning rate falls to 0 along a cosine over the run's steps
     flip_images: bool = False  # plain loop: each training image mirrored left-right with probability 1/2
 
+    def __post_init__(self):
+        if self.config.get("mirror_invariant") and not self.flip_images:
+            raise ValueError(
+                "a mirror_invariant classifier must be trained with flip_images=True (its predict reads "
+                "each item mirrored too)"
+            )
+
 
 GAN_NOTE = (
     "Which GAN samples by default: the Space's Sample tab orders the GANs by measured classifier-FID and "
@@ -119,7 +126,7 @@ RECIPES = {
         "classifier of partly hidden items: the evaluation classifier's network, 1.5 times as wide (48 / 96 "
         "channels, 256-d features), given the known pixels and the mask, trained on random holes of 5 kinds and "
         "whole items (genhub.images.random_holes); inpainting's class evidence",
-        {"partial_view": True, "hidden_channels": [48, 96], "feature_dim": 256},
+        {"partial_view": True, "mirror_invariant": True, "hidden_channels": [48, 96], "feature_dim": 256},
         epochs=18,
         seed=1,
         cosine_schedule=True,
@@ -130,7 +137,10 @@ RECIPES = {
         "about as often as this model names it (a VAE's too when searched under its class prior). It is wider, trained longer and on mirrored items than the evaluation "
         "classifier (seed 1, not 0), and shares no weights with it. The release before (the evaluation classifier's "
         "width, 8 epochs, constant rate, no mirroring; 7.9 min) scored 0.925 on whole items and 0.859 / 0.907 / "
-        "0.906 / 0.913 / 0.906 with half / rectangle / blocks / strokes / square holes.",
+        "0.906 / 0.913 / 0.906 with half / rectangle / blocks / strokes / square holes. `predict` reads each item and its "
+        "mirror image (`mirror_invariant`: it was trained on mirrored items) and names the class likeliest under both "
+        "views; reading one view, these weights score 0.9389 on whole items and 0.8816 / 0.9269 / 0.9243 / 0.9293 / "
+        "0.9262 with the holes above.",
     ),
     "fashion-ebgan": Recipe(
         "gan",

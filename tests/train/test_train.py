@@ -130,5 +130,7 @@ def test_the_plain_loop_can_follow_a_cosine_and_mirror_half_the_images():
     assert (mirrored | (out == images).flatten(1).all(1)).all()  # each image as it was or mirrored
     assert 160 < int(mirrored.sum()) < 240
     recipe = train.RECIPES["fashion-classifier-partial"]
-    assert recipe.cosine_schedule and recipe.flip_images
+    assert recipe.cosine_schedule and recipe.flip_images and recipe.config["mirror_invariant"]
+    with pytest.raises(ValueError, match="flip_images=True"):  # a classifier never shown mirrored items
+        train.replace(recipe, flip_images=False)
     assert "falling to 0 along a cosine" in str(train.write_card("x", recipe, None, {}, [1.0], 1.0))
