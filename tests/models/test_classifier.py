@@ -62,12 +62,12 @@ def test_a_mirror_invariant_classifier_names_the_class_likeliest_under_both_view
     mask[..., :14] = 1  # the left half hidden: the two views differ
     guide = genhub.load_model("fashion-classifier-partial")
     assert guide.config.mirror_invariant
-    with torch.no_grad():
-        view = torch.cat([guide(x, mask=m).logits for x, m in zip(images.split(1000), mask.split(1000))])
-        mirrored = torch.cat(
-            [guide(x.flip(-1), mask=m.flip(-1)).logits for x, m in zip(images.split(1000), mask.split(1000))]
-        )
-        view, mirrored = view.log_softmax(1), mirrored.log_softmax(1)
+
+    @torch.no_grad()
+    def log_p(images, mask):  # one view's class log-probabilities, 1,000 items at a time
+        return torch.cat([guide(x, mask=m).logits.log_softmax(1) for x, m in zip(images.split(1000), mask.split(1000))])
+
+    view, mirrored = log_p(images, mask), log_p(images.flip(-1), mask.flip(-1))
     both = (view + mirrored).argmax(1)
     assert torch.equal(guide.predict(images[:1000], mask=mask[:1000]), both[:1000])
     assert (both != view.argmax(1)).sum() > 0  # the mirrored view changes some answers ...
