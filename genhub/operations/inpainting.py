@@ -290,7 +290,7 @@ def search_latents(
             progress(step + 1, steps)
     with torch.no_grad():
         output, loss = objective(*current())
-        best = loss.view(n, k).argmin(1) + torch.arange(n) * k  # (N,) indices of the best candidates
+        best = loss.view(n, k).argmin(1) + torch.arange(n, device=loss.device) * k  # (N,) best candidates
     chosen = None if class_logits is None else current()[1][best].argmax(1)
     return output[best], params[0][best].detach(), chosen, loss[best]
 
@@ -298,7 +298,7 @@ def search_latents(
 def poisson_blend(fill: torch.Tensor, images: torch.Tensor, mask: torch.Tensor, iterations: int = 400) -> torch.Tensor:
     """Solve lap(x) = lap(fill) inside the hole with x = images outside it (Jacobi iterations, Neumann
     borders at the image edge); known pixels are copied from `images` exactly."""
-    kernel = torch.tensor([[0.0, 1.0, 0.0], [1.0, 0.0, 1.0], [0.0, 1.0, 0.0]]).view(1, 1, 3, 3)
+    kernel = torch.tensor([[0.0, 1.0, 0.0], [1.0, 0.0, 1.0], [0.0, 1.0, 0.0]], device=images.device).view(1, 1, 3, 3)
     kernel = kernel.repeat(images.shape[1], 1, 1, 1)
     c = images.shape[1]
 
@@ -346,7 +346,7 @@ def inpaint(
         check_class_guide(class_guide, model)
     images = images.masked_fill(mask.bool(), 0.0)  # the hidden pixels are never read, whatever they hold
     if not mask.any():  # nothing to fill
-        return InpaintingOutput(images=images.clone(), raw=images.clone(), loss=torch.zeros(len(images)))
+        return InpaintingOutput(images=images.clone(), raw=images.clone(), loss=torch.zeros(len(images), device=images.device))
     # 2. search the latent space for the code that best explains the known pixels (on the model's device; the
     #    model's dtype inside it, the search variables in float32)
     device = images.device
