@@ -345,11 +345,11 @@ def inpaint(
     if class_guide is not None:
         check_class_guide(class_guide, model)
     images = images.masked_fill(mask.bool(), 0.0)  # the hidden pixels are never read, whatever they hold
+    device = images.device
     if not mask.any():  # nothing to fill
-        return InpaintingOutput(images=images.clone(), raw=images.clone(), loss=torch.zeros(len(images), device=images.device))
+        return InpaintingOutput(images=images.clone(), raw=images.clone(), loss=torch.zeros(len(images), device=device))
     # 2. search the latent space for the code that best explains the known pixels (on the model's device; the
     #    model's dtype inside it, the search variables in float32)
-    device = images.device
     raw, latents, labels, loss = search_latents(
         model,
         images.to(model.device),
