@@ -5,7 +5,8 @@ over the hole's bounding box), accuracy on the filled images of the evaluation c
 (5-nearest neighbours on the pixels of the 60,000 training images: it shares nothing with genhub's models and,
 reading pixels, notices a fill that changes the item), and seconds per image. One table, one run.
 
-    python bench/bench_inpainting.py [--images 200] [--steps 100] [--masks "centre 14x14,left half"] [--guide none]
+    python bench/bench_inpainting.py [--images 200] [--steps 100] [--restarts 4] [--masks "centre 14x14,left half"]
+        [--guide none] [--device cuda]
 
 The priors' search starts from samples of the class that --guide (a classifier of partly hidden items) names for
 the known pixels; --guide none starts from the nearest samples of any class.
@@ -53,16 +54,19 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--images", type=int, default=200)
     parser.add_argument("--steps", type=int, default=100)
+    parser.add_argument("--restarts", type=int, default=4)
+    parser.add_argument("--device", default="cpu", help="where the priors' search runs (the guide with them)")
     parser.add_argument("--masks", default="centre 14x14,left half,random blocks,strokes")
     parser.add_argument("--priors", default="fashion-vae,fashion-vae-2stage,fashion-ebgan")
     parser.add_argument("--guide", default="fashion-classifier-partial", help="class guide checkpoint, or none")
     args = parser.parse_args()
-    guide = None if args.guide == "none" else genhub.load_model(args.guide)
+    guide = None if args.guide == "none" else genhub.load_model(args.guide).to(args.device)
     images, labels = data.load_fashion_mnist("test")
     x, y = data.as_float_images(images[: args.images]), labels[: args.images]
     classifier = genhub.load_model("fashion-classifier")
+    tag = ", guided" if guide else ""
     priors = {
-        f"{'GAN' if 'gan' in name else 'VAE'} prior ({name}{', guided' if guide else ''})": genhub.load_model(name)
+        f"{'GAN' if 'gan' in name else 'VAE'} prior ({name}{tag})": genhub.load_model(name).to(args.device)
         for name in args.priors.split(",")
     }
     from sklearn.neighbors import KNeighborsClassifier  # noqa: PLC0415
@@ -76,9 +80,8 @@ def main():
         return f"{ours:.3f} | {pixels:.3f}"
 
     print(
-        f"{args.images} test images, {args.steps} steps x 4 restarts for the priors, class guide {args.guide}; "
-        f"torch {torch.__version__}, "
-        f"{torch.get_num_threads()} threads\n"
+        f"{args.images} test images, {args.steps} steps x {args.restarts} restarts for the priors, class guide "
+        f"{args.guide}; torch {torch.__version__}, {torch.get_num_threads()} threads, priors on {args.device}\n"
     )
     print(
         "| mask | method | PSNR hole (dB) | SSIM hole box | accuracy (genhub classifier) | accuracy (independent "
@@ -86,13 +89,12 @@ def main():
     )
 
     def prior_fill(model, mask):  # 1,000 images at a time (memory); each image's search is independent
-        chunks = range(0, len(x), 1000)
-        return torch.cat(
-            [
-                inpaint(model, x[i : i + 1000], mask[i : i + 1000], steps=args.steps, class_guide=guide).images
-                for i in chunks
-            ]
-        )
+        fills = []
+        for i in range(0, len(x), 1000):
+            chunk, holes = x[i : i + 1000].to(args.device), mask[i : i + 1000].to(args.device)
+            out = inpaint(model, chunk, holes, steps=args.steps, restarts=args.restarts, class_guide=guide)
+            fills.append(out.images.cpu())
+        return torch.cat(fills)
 
     for kind in args.masks.split(","):
         mask = masks(kind, len(x))
