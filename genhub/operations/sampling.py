@@ -101,9 +101,10 @@ def interpolate(model, image_a: torch.Tensor, image_b: torch.Tensor, steps: int 
     # 1. encode both ends to their posterior means
     mean_a, mean_b = model.encode(image_a)[0], model.encode(image_b)[0]  # (1, d) each
     # 2. straight lines in z and in x
-    t = torch.linspace(0, 1, steps).view(-1, 1)  # (steps, 1)
+    t = torch.linspace(0, 1, steps, device=mean_a.device).view(-1, 1)  # (steps, 1)
     latents = (1 - t) * mean_a + t * mean_b  # (steps, d)
-    pixels = (1 - t.view(-1, 1, 1, 1)) * image_a + t.view(-1, 1, 1, 1) * image_b  # (steps, C, H, W)
+    t = t.to(image_a.device).view(-1, 1, 1, 1)
+    pixels = (1 - t) * image_a + t * image_b  # (steps, C, H, W)
     # 3. decode the latent path
     decoded = model.decode(latents)
     return InterpolationOutput(images=decoded, latent=decoded, pixel=pixels)
@@ -133,9 +134,9 @@ def latent_traversal(
         validate_images(image[:1], model.config.num_channels, model.config.image_size)
         centre = model.encode(image[:1])[0][0]  # (d,)
     else:
-        centre = torch.randn(d, generator=generator)
+        centre = torch.randn(d, generator=generator).to(model.device, model.dtype)
     # 2. the grid of offsets: (steps, steps, d) -> (steps * steps, d)
-    offsets = torch.linspace(-span, span, steps)
+    offsets = torch.linspace(-span, span, steps, device=centre.device, dtype=centre.dtype)
     latents = centre.repeat(steps, steps, 1)
     latents[:, :, p] += offsets.view(-1, 1)
     latents[:, :, q] += offsets.view(1, -1)

@@ -129,8 +129,8 @@ def walk_strip(
     alphas = spec.alphas(frames, alpha) if alpha != spec.identity else [alpha] * frames
     # 2. one starting code, repeated per frame, each moved by its own multiple of the walk
     z, labels = model.sample_inputs(1, class_labels, latents, truncation, generator)
-    steps = torch.tensor([spec.step(a) for a in alphas], dtype=z.dtype)[:, None]
-    w = walks.directions[walks.config.edits.index(edit)].to(z.dtype)
+    steps = torch.tensor([spec.step(a) for a in alphas], dtype=z.dtype, device=z.device)[:, None]
+    w = walks.directions[walks.config.edits.index(edit)].to(z)
     images = model.generate(latents=z + steps * w, class_labels=labels.expand(frames))
     # 3. the targets: the edit applied to the unmoved image
     start = model.generate(latents=z, class_labels=labels)
@@ -183,8 +183,8 @@ def discover_directions(
     images = None
     if frames:
         z1, y1 = model.sample_inputs(1, class_labels if class_labels is not None else None, None, 1.0, generator)
-        t = torch.linspace(-reach, reach, frames)[:, None]
+        t = torch.linspace(-reach, reach, frames, device=z1.device, dtype=z1.dtype)[:, None]
         images = torch.cat(
-            [model.generate(latents=z1 + t * n.to(z1.dtype), class_labels=y1.expand(frames)) for n in directions]
+            [model.generate(latents=z1 + t * n.to(z1), class_labels=y1.expand(frames)) for n in directions]
         )
     return DiscoveredDirections(directions, strengths, effects, cosines, images)
