@@ -177,7 +177,7 @@ def discover_directions(
     z, labels = model.sample_inputs(64, None, None, 1.0, torch.Generator().manual_seed(0))
     effects = [_effect(model, n.to(z.dtype), z, labels, reach) for n in directions]
     walks = walks if walks is not None else walks_for(model)
-    unit = torch.nn.functional.normalize(walks.directions.float(), dim=1)
+    unit = torch.nn.functional.normalize(walks.directions.float(), dim=1).to(directions.device)
     cosines = [{e: round(float((unit[i] @ n).abs()), 3) for i, e in enumerate(walks.config.edits)} for n in directions]
     # 3. the strips
     images = None
