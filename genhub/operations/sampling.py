@@ -103,8 +103,7 @@ def interpolate(model, image_a: torch.Tensor, image_b: torch.Tensor, steps: int 
     # 2. straight lines in z and in x
     t = torch.linspace(0, 1, steps, device=mean_a.device).view(-1, 1)  # (steps, 1)
     latents = (1 - t) * mean_a + t * mean_b  # (steps, d)
-    t = t.to(image_a.device).view(-1, 1, 1, 1)
-    pixels = (1 - t) * image_a + t * image_b  # (steps, C, H, W)
+    pixels = (1 - t.view(-1, 1, 1, 1)) * image_a + t.view(-1, 1, 1, 1) * image_b  # (steps, C, H, W)
     # 3. decode the latent path
     decoded = model.decode(latents)
     return InterpolationOutput(images=decoded, latent=decoded, pixel=pixels)

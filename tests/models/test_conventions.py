@@ -44,17 +44,18 @@ def test_output_types_and_return_dict(models, verb):
 def test_one_generator_per_image_reproduces_each_image(models):
     gan = models["fashion-ebgan"]
 
-    def codes(seeds):
-        return gan.sample_inputs(len(seeds), "Coat", generator=[torch.Generator().manual_seed(s) for s in seeds])[0]
+    def seeded(*seeds):
+        return [torch.Generator().manual_seed(s) for s in seeds]
 
-    assert torch.equal(codes((1, 2, 3))[1], codes((2,))[0])  # each image's code comes from its own generator alone
-    together = gan.generate(3, class_labels="Coat", generator=[torch.Generator().manual_seed(s) for s in (1, 2, 3)])
-    alone = gan.generate(1, class_labels="Coat", generator=[torch.Generator().manual_seed(2)])
+    codes = [gan.sample_inputs(len(g), "Coat", generator=g)[0] for g in (seeded(1, 2, 3), seeded(2))]
+    assert torch.equal(codes[0][1], codes[1][0])  # each image's code comes from its own generator alone
+    together = gan.generate(3, class_labels="Coat", generator=seeded(1, 2, 3))
+    alone = gan.generate(1, class_labels="Coat", generator=seeded(2))
     # the same code, so the same image up to float rounding (a batch of 3 and a batch of 1 take different kernels)
     assert torch.allclose(together[1:2], alone, atol=1e-5)
     vae = models["fashion-vae"]
-    both = vae.generate(2, generator=[torch.Generator().manual_seed(s) for s in (5, 6)])
-    assert torch.allclose(both[1:], vae.generate(1, generator=[torch.Generator().manual_seed(6)]), atol=1e-6)
+    both = vae.generate(2, generator=seeded(5, 6))
+    assert torch.allclose(both[1:], vae.generate(1, generator=seeded(6)), atol=1e-6)
     with pytest.raises(ValueError, match="generators for"):
         gan.generate(3, generator=[torch.Generator()])
 
