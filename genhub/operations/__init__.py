@@ -1,7 +1,8 @@
 """Inference-only, task-named functions over loaded genhub models (genhub's "pipelines")."""
 
 from .captions import CaptionWalkOutput, caption_walk
-from .inpainting import PRESET_MASKS, inpaint, inpaint_baseline, preset_mask
+from .inpainting import inpaint, inpaint_baseline
+from .masks import PRESET_MASKS, preset_mask
 from .reconstruction import reconstruct
 from .sampling import (
     class_ids_from_names,

@@ -39,10 +39,9 @@ from transformers.utils import ModelOutput
 
 from ..images import validate_images
 from ..models import EBGAN, VAE, Classifier
+from .masks import PRESET_MASKS, binary_mask, context_weights, preset_mask, stroke_mask  # noqa: F401 (re-exported)
 
 BASELINES = ("telea", "navier_stokes", "mean")
-MASK_THRESHOLD = 0.5  # mask values above this are missing pixels
-CONTEXT_FLOOR = 0.1  # weight of a known pixel far from the hole
 LATENT_BOUND = 3.0  # |z| is clamped to this during the search
 BANK_SIZE = 4000  # prior samples compared with the known pixels to start the search
 CLASS_LOGIT = 8.0  # a bank GAN candidate's class logit (softmax ~ 0.997 on its class)
@@ -59,58 +58,6 @@ class InpaintingOutput(ModelOutput):
     latents: torch.Tensor | None = None  # the best codes found (None when nothing was missing)
     class_labels: torch.Tensor | None = None  # the class searched in: the GAN's chosen one, a class-prior VAE's guide's
     loss: torch.Tensor | None = None  # the best candidates' objective, per image
-
-
-PRESET_MASKS = ("centre square", "left half", "random blocks", "strokes")  # the masks the Space and bench offer
-
-
-def stroke_mask(generator: torch.Generator | None = None, strokes: int = 2) -> torch.Tensor:
-    """(1, 28, 28): `strokes` brush strokes, each 3 joined segments 2 px wide between random points (like a mask
-    drawn by hand), drawn with OpenCV."""
-    import cv2
-
-    canvas = np.zeros((28, 28), np.uint8)
-    for _ in range(strokes):
-        points = torch.randint(2, 26, (4, 2), generator=generator).tolist()
-        for (x0, y0), (x1, y1) in zip(points, points[1:]):
-            cv2.line(canvas, (x0, y0), (x1, y1), 1, thickness=2)
-    return torch.from_numpy(canvas).float()[None]
-
-
-def preset_mask(kind: str, num_images: int = 1, generator: torch.Generator | None = None) -> torch.Tensor:
-    """(N, 1, 28, 28), 1 = missing: the centre 14x14, the left half, 4 random 8x8 blocks or 2 random brush strokes
-    per image (drawn from `generator`)."""
-    if kind not in PRESET_MASKS:
-        raise ValueError(f"mask must be one of {', '.join(PRESET_MASKS)}, got {kind!r}")
-    mask = torch.zeros(num_images, 1, 28, 28)
-    if kind == "centre square":
-        mask[..., 7:21, 7:21] = 1
-    elif kind == "left half":
-        mask[..., :14] = 1
-    elif kind == "strokes":
-        mask = torch.stack([stroke_mask(generator) for _ in range(num_images)])
-    else:
-        for i in range(num_images):
-            for top, left in torch.randint(0, 21, (4, 2), generator=generator).tolist():
-                mask[i, :, top : top + 8, left : left + 8] = 1
-    return mask
-
-
-def binary_mask(mask: torch.Tensor, images: torch.Tensor) -> torch.Tensor:
-    """Check a mask against the images and return it as {0, 1} floats (> 0.5 = missing)."""
-    if not isinstance(mask, torch.Tensor) or mask.ndim != 4 or mask.shape[1] != 1:
-        raise ValueError("mask must be a tensor of shape (N, 1, H, W), 1 where pixels are missing")
-    if mask.shape[0] != images.shape[0] or mask.shape[2:] != images.shape[2:]:
-        raise ValueError(f"mask {tuple(mask.shape)} does not match images {tuple(images.shape)}")
-    if not torch.isfinite(mask).all():
-        raise ValueError("mask contains NaN or infinite values")
-    return (mask.float() > MASK_THRESHOLD).float()
-
-
-def context_weights(mask: torch.Tensor, window: int = 7) -> torch.Tensor:
-    """W: 0 on missing pixels; CONTEXT_FLOOR + share of missing pixels in the window on known ones."""
-    near = F.avg_pool2d(mask, window, stride=1, padding=window // 2, count_include_pad=False)
-    return (1 - mask) * (CONTEXT_FLOOR + near)
 
 
 def _two_stage(model) -> bool:

@@ -9,7 +9,8 @@ import torch
 
 from genhub.images import from_pil, mask_from_strokes, open_image
 from genhub.metrics import masked_psnr
-from genhub.operations.inpainting import PRESET_MASKS, inpaint, inpaint_baseline, preset_mask
+from genhub.operations.inpainting import inpaint, inpaint_baseline
+from genhub.operations.masks import PRESET_MASKS, preset_mask
 
 from ..common import (
     EXAMPLES,
