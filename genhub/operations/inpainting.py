@@ -23,6 +23,9 @@ samples' pixels do (GAN prior, left half, 200 test items: the start's class righ
 A VAE's z is not tied to a class the way a conditional GAN's is, so its fills drift to the class the known
 pixels look like; a VAE with a class prior (one Gaussian of the training codes per class) is searched, and its
 bank drawn, under the guide's class's Gaussian instead, so its fills keep the class too.
+A GAN's fill can still lose what tells its class apart (a shirt's placket filled plain reads as a T-shirt), so with a
+guide each image's best candidate is refined a few more steps with the guide's -log p(c | completed image) added
+(the known pixels with the fill, c the candidate's class; gradients reach z through the hidden pixels only).
 """
 
 from __future__ import annotations
@@ -45,6 +48,8 @@ BASELINES = ("telea", "navier_stokes", "mean")
 LATENT_BOUND = 3.0  # |z| is clamped to this during the search
 BANK_SIZE = 4000  # prior samples compared with the known pixels to start the search
 CLASS_LOGIT = 8.0  # a bank GAN candidate's class logit (softmax ~ 0.997 on its class)
+GUIDE_STEPS = 30  # steps refining each image's best candidate with the class guide's evidence
+GUIDE_WEIGHT = 30.0  # a GAN's default weight of that evidence (a VAE's is 0: its class prior holds its class)
 _BANKS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # model -> {classed: (latents, classes, images)}
 _BANK_LOCK = threading.Lock()
 _GUIDED_CLASSES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # guide -> {VAE: its bank's classes}
@@ -189,6 +194,54 @@ def _decode(model, latents, class_logits):
     return model(latents, class_logits.softmax(1).to(model.device, model.dtype))
 
 
+def _guide_energy(guide: Classifier, images: torch.Tensor, classes: torch.Tensor) -> torch.Tensor:
+    """-log p_guide(c | image) of whole images (N,), summed over both views for a mirror-invariant guide (as its
+    predict reads them)."""
+    images = images.to(guide.device, guide.dtype)
+    views = [images, images.flip(-1)] if guide.config.mirror_invariant else [images]
+    classes = classes.to(guide.device)[:, None]
+    return -sum(guide(view).logits.log_softmax(1).gather(1, classes)[:, 0] for view in views).float()
+
+
+def _objective(model, images, mask, k, prior_weight, guide=None, guide_weight=0.0):
+    """The loss of K candidates per image: context + prior_weight * prior, plus guide_weight * the guide's
+    -log p(c | completed image) when given (the known pixels with the candidate's fill, c its class)."""
+    weights = context_weights(mask).repeat_interleave(k, 0)  # (N * K, 1, H, W)
+    targets, hidden = images.repeat_interleave(k, 0), mask.repeat_interleave(k, 0).bool()
+
+    def objective(latents, class_logits):
+        output = _decode(model, latents, class_logits)
+        loss = (weights * (output - targets).abs()).flatten(1).sum(1)
+        loss = loss + prior_weight * _prior(model, output, latents, class_logits)
+        if guide_weight:
+            completed = torch.where(hidden, output.to(targets.dtype), targets)
+            loss = loss + guide_weight * _guide_energy(guide, completed, class_logits.argmax(1)).to(loss.device)
+        return output, loss
+
+    return objective
+
+
+def _adam(objective, latents, class_logits, steps, search_class, progress=None, done=0, total=0):
+    """Adam on the candidates' latents (and class logits when search_class) for `steps` steps; gradients are taken
+    w.r.t. these only (the models' own weights are never touched, so concurrent requests are safe)."""
+    params = [latents.clone().requires_grad_(True)]
+    if search_class:
+        params.append(class_logits.clone().requires_grad_(True))
+    optimizer = torch.optim.Adam(params, lr=0.05)
+    for step in range(steps):
+        with torch.enable_grad():
+            _, loss = objective(params[0], params[1] if search_class else class_logits)
+            grads = torch.autograd.grad(loss.sum(), params)
+        for param, grad in zip(params, grads):
+            param.grad = grad
+        optimizer.step()
+        with torch.no_grad():
+            params[0].clamp_(-LATENT_BOUND, LATENT_BOUND)
+        if progress is not None:
+            progress(done + step + 1, total)
+    return params[0].detach(), params[1].detach() if search_class else class_logits
+
+
 def search_latents(
     model,
     images,
@@ -199,47 +252,35 @@ def search_latents(
     generator: torch.Generator | None = None,
     progress: Callable[[int, int], None] | None = None,
     class_guide: Classifier | None = None,
+    guide_weight: float | None = None,
 ):
-    """Adam on z (and the GAN's class logits) for every candidate at once; gradients are taken w.r.t. these
-    only (the model's own weights are never touched, so concurrent requests are safe). Starts from the bank
-    (of class_guide's class when given). Returns the best candidate's (output, latents, class ids or None, loss)."""
+    """Adam on z (and the GAN's class logits) for every candidate at once, from the bank (of class_guide's class
+    when given); then (steps > 0), with a guide and a class, GUIDE_STEPS more on the best candidate with the guide's class
+    evidence on the completed image. Returns the best candidate's (output, latents, class ids or None, loss)."""
     n = images.shape[0]
     with torch.no_grad():
         latents, class_logits, k = _start(model, images, mask, restarts, class_guide)
     if prior_weight is None:  # a VAE under its class prior: a firmer pull, so the fill reads as the guide's class
         prior_weight = 0.003 if isinstance(model, EBGAN) else 0.5 if class_logits is not None else 0.05
-    weights = context_weights(mask).repeat_interleave(k, 0)  # (N * K, 1, H, W)
-    targets = images.repeat_interleave(k, 0)
-
-    def objective(latents, class_logits):
-        output = _decode(model, latents, class_logits)
-        context = (weights * (output - targets).abs()).flatten(1).sum(1)
-        return output, context + prior_weight * _prior(model, output, latents, class_logits)
-
-    params = [latents.clone().requires_grad_(True)]
-    if isinstance(model, EBGAN):  # the GAN's class logits are searched too; a class-prior VAE's class stays fixed
-        params.append(class_logits.clone().requires_grad_(True))
-
-    def current():
-        return params[0], params[1] if len(params) > 1 else class_logits
-
-    optimizer = torch.optim.Adam(params, lr=0.05)
-    for step in range(steps):
-        with torch.enable_grad():
-            _, loss = objective(*current())
-            grads = torch.autograd.grad(loss.sum(), params)
-        for param, grad in zip(params, grads):
-            param.grad = grad
-        optimizer.step()
-        with torch.no_grad():
-            params[0].clamp_(-LATENT_BOUND, LATENT_BOUND)
-        if progress is not None:
-            progress(step + 1, steps)
+    if guide_weight is None:
+        guide_weight = GUIDE_WEIGHT if isinstance(model, EBGAN) else 0.0
+    refine = GUIDE_STEPS if steps and class_guide is not None and class_logits is not None and guide_weight else 0
+    search_class = isinstance(model, EBGAN)  # the GAN's class logits are searched; a class-prior VAE's class is fixed
+    objective = _objective(model, images, mask, k, prior_weight)
+    latents, class_logits = _adam(objective, latents, class_logits, steps, search_class, progress, 0, steps + refine)
     with torch.no_grad():
-        output, loss = objective(*current())
+        output, loss = objective(latents, class_logits)
         best = loss.view(n, k).argmin(1) + torch.arange(n, device=loss.device) * k  # (N,) best candidates
-    chosen = None if class_logits is None else current()[1][best].argmax(1)
-    return output[best], params[0][best].detach(), chosen, loss[best]
+    latents, output, loss = latents[best], output[best], loss[best]
+    class_logits = None if class_logits is None else class_logits[best]
+    if refine:  # the best candidate, now also pulled to read as its class to the guide
+        objective = _objective(model, images, mask, 1, prior_weight, class_guide, guide_weight)
+        latents, class_logits = _adam(
+            objective, latents, class_logits, refine, search_class, progress, steps, steps + refine
+        )
+        with torch.no_grad():
+            output, loss = objective(latents, class_logits)
+    return output, latents, None if class_logits is None else class_logits.argmax(1), loss
 
 
 def poisson_blend(fill: torch.Tensor, images: torch.Tensor, mask: torch.Tensor, iterations: int = 400) -> torch.Tensor:
@@ -259,6 +300,21 @@ def poisson_blend(fill: torch.Tensor, images: torch.Tensor, mask: torch.Tensor, 
     return torch.where(mask.bool(), x.clamp(0, 1), images)
 
 
+def _check_request(model, images, mask, steps, restarts, class_guide, guide_weight) -> torch.Tensor:
+    """Refuse a bad inpainting request with what is accepted; returns the mask as {0, 1} floats."""
+    if not isinstance(model, (VAE, EBGAN)):
+        raise ValueError(f"inpaint needs a VAE or a class-conditional GAN prior, got {type(model).__name__}")
+    validate_images(images, model.config.num_channels, model.config.image_size)
+    mask = binary_mask(mask, images)
+    if not (isinstance(steps, int) and 0 <= steps <= 5000) or not (isinstance(restarts, int) and 1 <= restarts <= 64):
+        raise ValueError(f"steps must be in 0..5000 and restarts in 1..64, got {steps!r}, {restarts!r}")
+    if class_guide is not None:
+        check_class_guide(class_guide, model)
+    if guide_weight is not None and not (isinstance(guide_weight, (int, float)) and 0 <= guide_weight <= 1e4):
+        raise ValueError(f"guide_weight must be a number in 0..10000 (None: the prior's default), got {guide_weight!r}")
+    return mask
+
+
 def inpaint(
     model,
     images: torch.Tensor,
@@ -270,6 +326,7 @@ def inpaint(
     generator: torch.Generator | None = None,
     progress: Callable[[int, int], None] | None = None,
     class_guide: Classifier | None = None,
+    guide_weight: float | None = None,
 ) -> InpaintingOutput:
     """Fill the masked pixels of images (N, C, H, W) in [0, 1] under a VAE or class-conditional GAN prior.
 
@@ -281,16 +338,11 @@ def inpaint(
     (`fashion-classifier-partial`); the search then starts from prior samples of the class it names for the
     known pixels, which keeps the item's class far more often (None: the nearest samples of any class); a VAE with a
     class prior (`fashion-vae`) is then searched under that class's Gaussian p(z | c) instead of N(0, I).
+    guide_weight: with a guide, each image's best candidate is refined for GUIDE_STEPS more steps with
+    guide_weight * the guide's -log p(class | completed image) added (None: GUIDE_WEIGHT for a GAN, 0 = off for a VAE).
     """
     # 1. check the request
-    if not isinstance(model, (VAE, EBGAN)):
-        raise ValueError(f"inpaint needs a VAE or a class-conditional GAN prior, got {type(model).__name__}")
-    validate_images(images, model.config.num_channels, model.config.image_size)
-    mask = binary_mask(mask, images)
-    if not (isinstance(steps, int) and 0 <= steps <= 5000) or not (isinstance(restarts, int) and 1 <= restarts <= 64):
-        raise ValueError(f"steps must be in 0..5000 and restarts in 1..64, got {steps!r}, {restarts!r}")
-    if class_guide is not None:
-        check_class_guide(class_guide, model)
+    mask = _check_request(model, images, mask, steps, restarts, class_guide, guide_weight)
     images = images.masked_fill(mask.bool(), 0.0)  # the hidden pixels are never read, whatever they hold
     device = images.device
     if not mask.any():  # nothing to fill
@@ -307,6 +359,7 @@ def inpaint(
         generator,
         progress,
         class_guide,
+        guide_weight,
     )
     raw, latents, loss = raw.float().to(device), latents.to(device), loss.float().to(device)
     labels = None if labels is None else labels.to(device)
