@@ -6,10 +6,11 @@ over the hole's bounding box), accuracy on the filled images of the evaluation c
 reading pixels, notices a fill that changes the item), and seconds per image. One table, one run.
 
     python bench/bench_inpainting.py [--images 200] [--steps 100] [--restarts 4] [--masks "centre 14x14,left half"]
-        [--guide none] [--device cuda]
+        [--guide none] [--guide-weight 0] [--device cuda]
 
 The priors' search starts from samples of the class that --guide (a classifier of partly hidden items) names for
-the known pixels; --guide none starts from the nearest samples of any class.
+the known pixels; --guide none starts from the nearest samples of any class. With a guide, a GAN's best candidate is
+then refined with the guide's reading of the completed image (--guide-weight 0: not).
 """
 
 from __future__ import annotations
@@ -59,12 +60,16 @@ def main():
     parser.add_argument("--masks", default="centre 14x14,left half,random blocks,strokes")
     parser.add_argument("--priors", default="fashion-vae,fashion-vae-2stage,fashion-ebgan")
     parser.add_argument("--guide", default="fashion-classifier-partial", help="class guide checkpoint, or none")
+    parser.add_argument(
+        "--guide-weight", type=float, default=None, help="the guide's refinement (default: the prior's)"
+    )
     args = parser.parse_args()
     guide = None if args.guide == "none" else genhub.load_model(args.guide).to(args.device)
     images, labels = data.load_fashion_mnist("test")
     x, y = data.as_float_images(images[: args.images]), labels[: args.images]
     classifier = genhub.load_model("fashion-classifier")
     tag = ", guided" if guide else ""
+    weight = "the prior's default" if args.guide_weight is None else args.guide_weight
     priors = {
         f"{'GAN' if 'gan' in name else 'VAE'} prior ({name}{tag})": genhub.load_model(name).to(args.device)
         for name in args.priors.split(",")
@@ -81,7 +86,8 @@ def main():
 
     print(
         f"{args.images} test images, {args.steps} steps x {args.restarts} restarts for the priors, class guide "
-        f"{args.guide}; torch {torch.__version__}, {torch.get_num_threads()} threads, priors on {args.device}\n"
+        f"{args.guide} (guide weight {weight}); torch {torch.__version__}, {torch.get_num_threads()} threads, priors "
+        f"on {args.device}\n"
     )
     print(
         "| mask | method | PSNR hole (dB) | SSIM hole box | accuracy (genhub classifier) | accuracy (independent "
@@ -92,7 +98,9 @@ def main():
         fills = []
         for i in range(0, len(x), 1000):
             chunk, holes = x[i : i + 1000].to(args.device), mask[i : i + 1000].to(args.device)
-            out = inpaint(model, chunk, holes, steps=args.steps, restarts=args.restarts, class_guide=guide)
+            out = inpaint(
+                model, chunk, holes, args.steps, args.restarts, class_guide=guide, guide_weight=args.guide_weight
+            )
             fills.append(out.images.cpu())
         return torch.cat(fills)
 
