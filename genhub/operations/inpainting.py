@@ -255,8 +255,8 @@ def search_latents(
     guide_weight: float | None = None,
 ):
     """Adam on z (and the GAN's class logits) for every candidate at once, from the bank (of class_guide's class
-    when given); then (steps > 0), with a guide and a class, GUIDE_STEPS more on the best candidate with the guide's class
-    evidence on the completed image. Returns the best candidate's (output, latents, class ids or None, loss)."""
+    when given); then (steps > 0), with a guide and a class, GUIDE_STEPS more on the best candidate with the guide's
+    class evidence on the completed image. Returns the best candidate's (output, latents, class ids or None, loss)."""
     n = images.shape[0]
     with torch.no_grad():
         latents, class_logits, k = _start(model, images, mask, restarts, class_guide)
