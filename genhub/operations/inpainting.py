@@ -195,12 +195,12 @@ def _decode(model, latents, class_logits):
 
 
 def _guide_energy(guide: Classifier, images: torch.Tensor, classes: torch.Tensor) -> torch.Tensor:
-    """-log p_guide(c | image) of whole images (N,), summed over both views for a mirror-invariant guide (as its
-    predict reads them)."""
+    """-log p_guide(c | image) of whole images (N,) (an empty mask: nothing hidden, in train mode too), summed over
+    both views for a mirror-invariant guide (as its predict reads them)."""
     images = images.to(guide.device, guide.dtype)
     views = [images, images.flip(-1)] if guide.config.mirror_invariant else [images]
-    classes = classes.to(guide.device)[:, None]
-    return -sum(guide(view).logits.log_softmax(1).gather(1, classes)[:, 0] for view in views).float()
+    classes, whole = classes.to(guide.device)[:, None], torch.zeros_like(images[:, :1])
+    return -sum(guide(view, mask=whole).logits.log_softmax(1).gather(1, classes)[:, 0] for view in views).float()
 
 
 def _objective(model, images, mask, k, prior_weight, guide=None, guide_weight=0.0):
