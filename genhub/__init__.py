@@ -15,6 +15,8 @@ _MODELS = (
     "ConditionalGAN",
     "ConditionalGANConfig",
     "EBGAN",
+    "Diffusion",
+    "DiffusionConfig",
     "Classifier",
     "ClassifierConfig",
     "EBGANConfig",

@@ -15,6 +15,7 @@ from transformers import AutoConfig, AutoModel, PreTrainedModel
 
 from .autoencoder import Autoencoder, AutoencoderConfig, AutoencoderOutput
 from .classifier import Classifier, ClassifierConfig, ClassifierOutput
+from .diffusion import Diffusion, DiffusionConfig, DiffusionSamples
 from .ebgan import EBGAN, ConditionalGAN, ConditionalGANConfig, EBGANConfig, GANLossOutput
 from .super_resolution import SuperResolution, SuperResolutionConfig, SuperResolutionOutput
 from .text_gan import TextGAN, TextGANConfig
@@ -29,6 +30,7 @@ FAMILIES = (
     (SuperResolutionConfig, SuperResolution),
     (WalksConfig, Walks),
     (TextGANConfig, TextGAN),
+    (DiffusionConfig, Diffusion),
 )
 for _config_class, _model_class in FAMILIES:
     AutoConfig.register(_config_class.model_type, _config_class, exist_ok=True)
@@ -95,6 +97,9 @@ __all__ = [
     "ConditionalGAN",
     "ConditionalGANConfig",
     "EBGAN",
+    "Diffusion",
+    "DiffusionConfig",
+    "DiffusionSamples",
     "Classifier",
     "ClassifierConfig",
     "ClassifierOutput",

@@ -182,6 +182,16 @@ CARD_TEXT = {  # family -> (how to read the figures, how to use it, pipeline tag
         "                      generator=torch.Generator().manual_seed(0))",
         "unconditional-image-generation",
     ),
+    "diffusion": (
+        "On 2,000 samples (200 per class; 20 DPM-Solver++ steps, guidance scale 2) against the 10,000 test "
+        "images, in the evaluation classifier's 128-d feature space, measured as for the GANs: `fid` "
+        "(classifier-FID; `fid_floor`: train images vs test), `conditional_accuracy`, `mode_kl` (2,000 samples of "
+        "random classes), k-NN `precision`/`recall` (k = 3). Fewer samples bias FID upwards: "
+        "`bench/results/diffusion.md` gives 10,000-sample figures and the steps/sampler trade-off.",
+        'model = genhub.load_model("{name}")\nimages = model.generate(16, class_labels=7, num_inference_steps=20,\n'
+        "                        guidance_scale=2.0, generator=torch.Generator().manual_seed(0))",
+        "unconditional-image-generation",
+    ),
     "walks": (
         "Per edit and alpha, on 200 generated images of random classes: `relative_l2`, the masked L2 between "
         "G(z + a w) and edit(G(z), alpha) over that between G(z) and the edit (1 = no better than not moving, "

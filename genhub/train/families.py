@@ -33,6 +33,7 @@ from ..models import (
     VAEConfig,
     load_model,
 )
+from ..models.diffusion import Diffusion, DiffusionConfig
 from ..models.super_resolution import SuperResolution, SuperResolutionConfig
 from ..models.text_gan import TextGAN, TextGANConfig
 from ..models.walks import Walks, WalksConfig
@@ -40,6 +41,9 @@ from .caption_loop import train_text_gan
 from .cards import diagnostics_plot, gan_summary, scorecard_plot, tokenizer_files
 from .loop import train_gan, train_model, train_second_stage, train_super_resolution
 from .recipes import CLASSIFIER, Recipe
+
+
+DIFFUSION_EVAL_SAMPLES = 2000  # the card's sample count (20 sampler steps each); bench_diffusion measures 10,000
 
 
 @dataclass
@@ -62,6 +66,7 @@ def _train_plain(recipe: Recipe, split: dict, accelerator, max_steps, name: str,
         max_steps,
         labels=split["train_labels"],
         run=run,
+        with_labels=FAMILIES[recipe.family].trains_on_labels,
     )
     return Trained(model, history)
 
@@ -194,6 +199,7 @@ class Family:
     train: Callable  # (recipe, split, accelerator, max_steps, name, run) -> Trained (run: resumable state, plain loop)
     evaluate: Callable  # (model, recipe, split, num_samples) -> {figure: value}
     class_names: bool = True  # whether the config carries Fashion-MNIST's class names
+    trains_on_labels: bool = False  # plain loop: the model's loss takes the class labels too
 
 
 FAMILIES = {
@@ -206,8 +212,16 @@ FAMILIES = {
         Classifier,
         _train_plain,
         lambda m, r, s, n: evaluate_classifier(m, s["test_images"], s["test_labels"]),
+        trains_on_labels=True,
     ),
     "gan": Family(EBGANConfig, EBGAN, _train_gan, _evaluate_gan),
+    "diffusion": Family(
+        DiffusionConfig,
+        Diffusion,
+        _train_plain,
+        lambda m, r, s, n: _evaluate_gan(m, r, s, min(n, DIFFUSION_EVAL_SAMPLES)),
+        trains_on_labels=True,
+    ),
     "super_resolution": Family(
         SuperResolutionConfig,
         SuperResolution,

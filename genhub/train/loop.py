@@ -12,6 +12,7 @@ from pathlib import Path
 import torch
 import torch.nn.functional as F
 from accelerate import Accelerator
+from diffusers.training_utils import EMAModel
 from torch.utils.data import DataLoader, TensorDataset
 from tqdm.auto import tqdm
 
@@ -114,9 +115,12 @@ def train_model(
     max_steps: int | None = None,
     labels: torch.Tensor | None = None,
     run: RunState | None = None,
+    with_labels: bool = False,
 ):
-    """The training loop: Adam on the model's own loss; returns the per-epoch mean losses. Each epoch's order is
-    drawn from seed + epoch, so a run resumed from a saved epoch continues exactly as an uninterrupted one."""
+    """The training loop: Adam on the model's own loss (given the labels too when with_labels); returns the
+    per-epoch mean losses. Each epoch's order is drawn from seed + epoch, so a run resumed from a saved epoch
+    continues exactly as an uninterrupted one. With recipe.ema_decay the returned weights are the moving average
+    (diffusers' EMAModel, saved and resumed with the run's state)."""
     run = run or RunState()
     order = torch.Generator()
     loader = make_loader(images, labels, recipe, order)
@@ -124,6 +128,9 @@ def train_model(
     steps = recipe.epochs * len(loader) if recipe.cosine_schedule else 0  # one process's steps (Accelerate scales)
     schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda s: cosine_factor(s, steps))
     model, optimizer, loader, schedule = accelerator.prepare(model, optimizer, loader, schedule)
+    ema = EMAModel(model.parameters(), decay=recipe.ema_decay) if recipe.ema_decay else None
+    if ema is not None:  # saved and loaded with the run's state
+        accelerator.register_for_checkpointing(ema)
     first, history = run.resume(accelerator)
     for epoch in range(first, recipe.epochs):
         order.manual_seed(recipe.seed + epoch)
@@ -132,11 +139,13 @@ def train_model(
         bar = tqdm(loader, desc=f"epoch {epoch + 1}/{recipe.epochs}", disable=not accelerator.is_local_main_process)
         for step, (x, y) in enumerate(bar):
             x = mirror_half(x) if recipe.flip_images else x
-            loss = (model(x, labels=y) if recipe.family == "classifier" else model(x)).loss
+            loss = (model(x, labels=y) if with_labels else model(x)).loss
             optimizer.zero_grad(set_to_none=True)
             accelerator.backward(loss)
             optimizer.step()
             schedule.step()
+            if ema is not None:
+                ema.step(model.parameters())
             total, count = total + loss.detach(), count + 1  # summed as a tensor: no sync per step
             if accelerator.trackers:
                 accelerator.log({"train/loss": loss.item()}, step=epoch * len(loader) + step)
@@ -148,6 +157,8 @@ def train_model(
         run.save(accelerator, epoch, history)
         if max_steps is not None:
             break
+    if ema is not None:
+        ema.copy_to(model.parameters())
     return accelerator.unwrap_model(model).eval().cpu(), history
 
 

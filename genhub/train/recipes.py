@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 @dataclass
 class Recipe:
-    family: str  # "autoencoder", "vae", "classifier", "gan", "super_resolution", "walks" or "text_gan"
+    family: str  # a key of genhub.train.families.FAMILIES ("autoencoder", "vae", "gan", "diffusion", ...)
     description: str  # one line for the card
     config: dict  # architecture and objective (the model's config)
     epochs: int = 20
@@ -27,6 +27,7 @@ class Recipe:
     init_generator_after: int = 0  # text GAN: GAN epochs played from scratch before that restart
     cosine_schedule: bool = False  # plain loop: the learning rate falls to 0 along a cosine over the run's steps
     flip_images: bool = False  # plain loop: each training image mirrored left-right with probability 1/2
+    ema_decay: float = 0.0  # plain loop: the saved weights are an exponential moving average with this decay (0 = off)
 
     def __post_init__(self):
         if self.config.get("mirror_invariant") and not self.flip_images:
@@ -191,6 +192,24 @@ RECIPES = {
         )
         for gan, weight, steps in (("fashion-ebgan", 25.0, 6230), ("fashion-dcgan", 6.0, 6666))
     },
+    "fashion-diffusion": Recipe(
+        "diffusion",
+        "class-conditional denoising diffusion model (DDPM objective, cosine schedule, T = 1000): a diffusers "
+        "UNet2DModel (widths 32 / 64 / 64 at 28 / 14 / 7 px, self-attention at 7 px, 1.1M parameters) with a class "
+        "embedding and a null class for classifier-free guidance (labels dropped with p = 0.1); EMA of the weights "
+        "(decay 0.999)",
+        dict(block_out_channels=[32, 64, 64], attention_levels=[2], class_dropout=0.1),
+        epochs=12,
+        batch_size=128,
+        learning_rate=1e-3,
+        cosine_schedule=True,
+        ema_decay=0.999,
+        compare_with=["fashion-dcgan", "fashion-ebgan"],
+        notes='Sampling uses diffusers\' DPM-Solver++ (`sampler="dpm_solver"`, 20 steps) with guidance scale 2 unless '
+        "told otherwise; `ddim`, `euler_ancestral` and `ddpm` load from the same schedule. The figures are on the "
+        "card's default sampler and steps; `bench/results/diffusion.md` has FID and milliseconds per image against "
+        "the number of steps for two samplers.",
+    ),
     "fashion-text-gan": Recipe(
         "text_gan",
         "caption-to-image GAN-INT-CLS: word-level text encoder trained first as a "
