@@ -42,7 +42,6 @@ from .cards import diagnostics_plot, gan_summary, scorecard_plot, tokenizer_file
 from .loop import train_gan, train_model, train_second_stage, train_super_resolution
 from .recipes import CLASSIFIER, Recipe
 
-
 DIFFUSION_EVAL_SAMPLES = 2000  # the card's sample count (20 sampler steps each); bench_diffusion measures 10,000
 
 
