@@ -1,6 +1,7 @@
 """Model cards, atomic checkpoint saves, and publishing every shipped checkpoint to the Hub.
 
 python -m genhub.hub publish NAMESPACE [--checkpoints DIR] [--private]
+python -m genhub.hub deploy-space OWNER/NAME [--dry-run] [--private] [--root DIR]
 """
 
 from __future__ import annotations
@@ -17,6 +18,9 @@ from transformers import PreTrainedModel
 
 DATASET_ID = "zalando-datasets/fashion_mnist"  # the Hub id of the data every figure is measured on
 EXTRA_FILE_PATTERNS = ["*.png", "*.json"]  # plots, sample grids and logs that travel with a checkpoint
+SPACE_FILES = ("app.py", "requirements.txt", "packages.txt", "README.md", "space", "genhub", "checkpoints", "assets")
+# what a Space runs from: its app, what it installs (pip and apt), its card, the code, the models, the examples
+SPACE_SKIPPED = ("__pycache__",)  # folders never uploaded (hidden files and folders are skipped too: temp saves)
 
 
 def make_card(
@@ -115,6 +119,45 @@ def publish_checkpoint(folder: str | Path, repo_id: str, private: bool = False, 
     return repo_id
 
 
+def space_files(root: str | Path) -> dict[str, int]:
+    """{path in the Space repo: bytes} of what the Space needs from a checkout: SPACE_FILES, without hidden
+    entries, caches or compiled files (no .venv, runs/, tests or their screenshots: they are not listed)."""
+    root, files = Path(root), {}
+    missing = [name for name in SPACE_FILES if not (root / name).exists()]
+    if missing:
+        raise FileNotFoundError(f"{root} is not a genhub checkout: {', '.join(missing)} missing")
+    for name in SPACE_FILES:
+        top = root / name
+        for path in sorted([top] if top.is_file() else top.rglob("*")):
+            parts = path.relative_to(root).parts
+            if path.is_file() and not any(p.startswith(".") or p in SPACE_SKIPPED for p in parts):
+                if path.suffix != ".pyc":
+                    files["/".join(parts)] = path.stat().st_size
+    return files
+
+
+def deploy_space(repo_id: str, root: str | Path, private: bool = False, token: str | None = None) -> str:
+    """Create (or reuse) the gradio Space `repo_id` and upload space_files(root) in one commit; returns its URL.
+    huggingface_hub picks the transfer per file (large and binary files through the Hub's large-file path)."""
+    from huggingface_hub import CommitOperationAdd  # noqa: PLC0415
+
+    api = HfApi(token=token)
+    url = api.create_repo(repo_id, repo_type="space", space_sdk="gradio", private=private, exist_ok=True)
+    operations = [CommitOperationAdd(path, str(Path(root) / path)) for path in space_files(root)]
+    api.create_commit(repo_id, operations, commit_message="Deploy genhub", repo_type="space")
+    return str(url)
+
+
+def _deploy_main(args) -> None:
+    files = space_files(args.root)
+    if args.dry_run:
+        for path, size in files.items():
+            print(f"{size:>12,}  {path}")
+        print(f"{sum(files.values()):>12,}  bytes in {len(files)} files (dry run: nothing uploaded)")
+        return
+    print(f"deployed {len(files)} files to {deploy_space(args.repo_id, args.root, args.private)}")
+
+
 def main(argv: list[str] | None = None) -> None:
     from .models import CHECKPOINTS_DIR  # noqa: PLC0415
 
@@ -124,7 +167,14 @@ def main(argv: list[str] | None = None) -> None:
     pub.add_argument("namespace", help="user or organisation on the Hub")
     pub.add_argument("--checkpoints", default=str(CHECKPOINTS_DIR), help="folder of checkpoint folders")
     pub.add_argument("--private", action="store_true")
+    dep = sub.add_parser("deploy-space", help="upload the Space (app, code, checkpoints, card) to OWNER/NAME")
+    dep.add_argument("repo_id", metavar="OWNER/NAME", help="the Space's repo id")
+    dep.add_argument("--root", default=str(CHECKPOINTS_DIR.parent), help="the checkout to deploy")
+    dep.add_argument("--dry-run", action="store_true", help="list the files and their sizes; upload nothing")
+    dep.add_argument("--private", action="store_true")
     args = parser.parse_args(argv)
+    if args.command == "deploy-space":
+        return _deploy_main(args)
     folders = sorted(p for p in Path(args.checkpoints).iterdir() if (p / "config.json").exists())
     if not folders:
         raise SystemExit(f"no checkpoint folders (with config.json) in {args.checkpoints}")

@@ -1,4 +1,4 @@
-"""A small Hub-compatible HTTP server for tests: enough of the Hub's API for `push_to_hub`
+"""A small Hub-compatible HTTP server for tests: enough of the Hub's API for `push_to_hub` and a Space's deploy
 (create repo, preupload, commit with inline files) and for downloads by repo id (model info,
 tree, resolve). Files live in memory; every commit gets a new sha."""
 
@@ -69,16 +69,18 @@ def make_handler(state: HubState):
                 if repo_id in state.repos:
                     return self._json({"error": "You already created this model repo", "url": self._url(repo_id)}, 409)
                 state.commit(repo_id, {}, [])
+                state.repos[repo_id]["type"] = req.get("type", "model")
+                state.repos[repo_id]["sdk"] = req.get("sdk")
                 return self._json({"url": self._url(repo_id), "name": repo_id})
             if path == "/api/validate-yaml":
                 return self._json({"errors": [], "warnings": []})
-            m = re.fullmatch(r"/api/models/(.+?/.+?)/preupload/(.+)", path)
+            m = re.fullmatch(r"/api/(?:models|spaces)/(.+?/.+?)/preupload/(.+)", path)
             if m:
                 files = json.loads(body)["files"]
                 return self._json(
                     {"files": [{"path": f["path"], "uploadMode": "regular", "shouldIgnore": False} for f in files]}
                 )
-            m = re.fullmatch(r"/api/models/(.+?/.+?)/commit/(.+)", path)
+            m = re.fullmatch(r"/api/(?:models|spaces)/(.+?/.+?)/commit/(.+)", path)
             if m:
                 if m.group(1) not in state.repos:
                     return self._not_found()

@@ -24,6 +24,8 @@ from diffusers import (
 from transformers import PretrainedConfig, PreTrainedModel
 from transformers.utils import ModelOutput
 
+from ..images import as_output
+
 SAMPLERS = {  # name -> diffusers scheduler class; every one loads from the same schedule config
     "dpm_solver": DPMSolverMultistepScheduler,  # DPM-Solver++ (2M): good images in 10-25 steps
     "ddim": DDIMScheduler,  # deterministic DDIM (eta = 0)
@@ -187,12 +189,16 @@ class Diffusion(PreTrainedModel):
         guidance_scale: float | None = None,
         sampler: str | None = None,
         latents: torch.Tensor | None = None,
-    ) -> torch.Tensor:
-        """Sample images (N, C, H, W) in [0, 1]; class_labels: an int, a sequence of N ints or None (random classes,
-        drawn from `generator`); latents: the starting noise x_T (N, C, H, W), else drawn from `generator`."""
-        return self.sample(
+        output_type: str = "pt",
+        return_dict: bool = False,
+    ):
+        """Sample images (N, C, H, W) in [0, 1]; class_labels: a class id or name, a sequence of N of them, or None
+        (random classes, drawn from `generator`); latents: the starting noise x_T (N, C, H, W), else drawn from
+        `generator`; output_type "pt", "np" or "pil"; return_dict: an output with `.images` (diffusers')."""
+        images = self.sample(
             num_images, class_labels, generator, num_inference_steps, guidance_scale, sampler, latents
         ).images
+        return as_output(images, output_type, return_dict)
 
     @torch.no_grad()
     def sample(
@@ -211,7 +217,7 @@ class Diffusion(PreTrainedModel):
         step_callback(done, total) after each step (progress bars)."""
         steps, scale = self._check_sampling(num_inference_steps, guidance_scale, trajectory_moments)
         self.scheduler(sampler)  # refuses an unknown sampler before any work
-        labels = self._labels(num_images if latents is None else len(latents), class_labels, generator)
+        labels = self.labels_for(num_images if latents is None else len(latents), class_labels, generator)
         n, c, s = len(labels), self.config.num_channels, self.config.image_size
         # 1. the starting noise x_T, scaled as the sampler expects
         if latents is None:
@@ -267,18 +273,22 @@ class Diffusion(PreTrainedModel):
             raise ValueError(f"trajectory_moments must be 0 or 2..{steps + 1} for {steps} steps, got {moments!r}")
         return steps, float(scale)
 
-    def _labels(self, num_images, class_labels, generator) -> torch.Tensor:
+    def labels_for(self, num_images, class_labels, generator=None) -> torch.Tensor:
+        """Class ids (N,) on the model's device from ids, names, one of either, or None (drawn from generator)."""
         if isinstance(num_images, bool) or not isinstance(num_images, int) or not 1 <= num_images <= MAX_BATCH:
             raise ValueError(f"num_images must be an integer in 1..{MAX_BATCH}, got {num_images!r}")
         k = self.config.num_classes
         if class_labels is None:
             labels = torch.randint(0, k, (num_images,), generator=generator, device=getattr(generator, "device", None))
-        elif isinstance(class_labels, int) and not isinstance(class_labels, bool):
-            labels = torch.full((num_images,), class_labels)
-        else:
-            labels = torch.as_tensor(class_labels).flatten()
-            if len(labels) != num_images:
-                raise ValueError(f"got {len(labels)} class labels for {num_images} images")
-        if labels.dtype.is_floating_point or labels.min() < 0 or labels.max() >= k:
-            raise ValueError(f"class labels must be integers in 0..{k - 1}, got {class_labels!r}")
-        return labels.long().to(self.device)
+            return labels.to(self.device)
+        if isinstance(class_labels, (int, str)):
+            class_labels = [class_labels] * num_images
+        labels = class_labels.tolist() if isinstance(class_labels, torch.Tensor) else list(class_labels)
+        if len(labels) != num_images:
+            raise ValueError(f"got {len(labels)} class labels for {num_images} images")
+        names = {name.lower(): i for i, name in enumerate(self.config.class_names or [])}
+        ids = [names.get(y.strip().lower(), -1) if isinstance(y, str) else y for y in labels]
+        if any(isinstance(i, bool) or not isinstance(i, int) or not 0 <= i < k for i in ids):
+            known = f" or class names ({', '.join(self.config.class_names)})" if self.config.class_names else ""
+            raise ValueError(f"class labels must be integers in 0..{k - 1}{known}, got {class_labels!r}")
+        return torch.tensor(ids, dtype=torch.long, device=self.device)

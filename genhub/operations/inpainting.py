@@ -9,23 +9,23 @@ models"), with classical baselines.
 W_i = 0 for unknown pixels; for a known pixel, 0.1 + the share of unknown pixels in its 7x7 window (Yeh's
 weights, which count a known pixel by how close it is to the hole, plus a floor so the whole context counts).
 Masks are (N, 1, H, W), 1 = missing (fill), 0 = known; values above 0.5 count as missing.
-The class of the hidden part is unknown, so the search starts from the prior's own evidence: a bank of
-BANK_SIZE prior samples (for a conditional GAN, an equal number of every class) is compared with the known
-pixels (the same weighted L1), and the best `restarts` bank codes start the search (for a VAE, beside the
-encoder's code of the known pixels). A GAN candidate keeps its bank sample's class (its class logits start
-saturated), so the candidates are class hypotheses and the known pixels pick the class.
-A two-stage VAE is searched in its second stage's noise u (z = D2(u), prior 1/2 ||u||^2), or in z under its class
-prior when there is a class guide.
-With a class guide (a classifier of partly hidden items, `fashion-classifier-partial`, which reads them mirrored
-too), the starts are the nearest bank samples of the class it names for the known pixels (a VAE's bank samples are
-classed by the same classifier, seeing them whole): it names a half item's class far more often than the nearest
-samples' pixels do (GAN prior, left half, 200 test items: the start's class right 81% -> 92.5% of the time).
-A VAE's z is not tied to a class the way a conditional GAN's is, so its fills drift to the class the known
-pixels look like; a VAE with a class prior (one Gaussian of the training codes per class) is searched, and its
-bank drawn, under the guide's class's Gaussian instead, so its fills keep the class too.
+The class of the hidden part is unknown, so the search starts from the prior's own evidence: a bank of BANK_SIZE prior
+samples (for a conditional GAN, an equal number of every class) is compared with the known pixels (the same weighted
+L1), and the best `restarts` bank codes start the search (for a VAE, beside the encoder's code of the known pixels). A
+GAN candidate keeps its bank sample's class (its class logits start saturated), so the candidates are class hypotheses
+and the known pixels pick the class.
+A two-stage VAE is searched in its second stage's noise u (z = D2(u), prior 1/2 ||u||^2), or in z under its class prior
+when there is a class guide.
+With a class guide (a classifier of partly hidden items, `fashion-classifier-partial`, which reads them mirrored too),
+the starts are the nearest bank samples of the class it names for the known pixels (a VAE's bank samples are classed by
+the same classifier, seeing them whole): it names a half item's class far more often than the nearest samples' pixels
+do (GAN prior, left half, 200 test items: the start's class right 81% -> 92.5% of the time).
+A VAE's z is not tied to a class the way a conditional GAN's is, so its fills drift to the class the known pixels look
+like; a VAE with a class prior (one Gaussian of the training codes per class) is searched, and its bank drawn, under
+the guide's class's Gaussian instead, so its fills keep the class too.
 A GAN's fill can still lose what tells its class apart (a shirt's placket filled plain reads as a T-shirt), so with a
-guide each image's best candidate is refined a few more steps with the guide's -log p(c | completed image) added
-(the known pixels with the fill, c the candidate's class; gradients reach z through the hidden pixels only).
+guide each image's best candidate is refined a few more steps with the guide's -log p(c | completed image) added (the
+known pixels with the fill, c the candidate's class; gradients reach z through the hidden pixels only).
 """
 
 from __future__ import annotations
@@ -42,7 +42,14 @@ from transformers.utils import ModelOutput
 
 from ..images import validate_images
 from ..models import EBGAN, VAE, Classifier
-from .masks import PRESET_MASKS, binary_mask, context_weights, preset_mask, stroke_mask  # noqa: F401 (re-exported)
+from .masks import (  # noqa: F401 (re-exported)
+    PRESET_MASKS,
+    binary_mask,
+    context_weights,
+    poisson_blend,
+    preset_mask,
+    stroke_mask,
+)
 
 BASELINES = ("telea", "navier_stokes", "mean")
 LATENT_BOUND = 3.0  # |z| is clamped to this during the search
@@ -283,23 +290,6 @@ def search_latents(
     return output, latents, None if class_logits is None else class_logits.argmax(1), loss
 
 
-def poisson_blend(fill: torch.Tensor, images: torch.Tensor, mask: torch.Tensor, iterations: int = 400) -> torch.Tensor:
-    """Solve lap(x) = lap(fill) inside the hole with x = images outside it (Jacobi iterations, Neumann
-    borders at the image edge); known pixels are copied from `images` exactly."""
-    kernel = torch.tensor([[0.0, 1.0, 0.0], [1.0, 0.0, 1.0], [0.0, 1.0, 0.0]], device=images.device).view(1, 1, 3, 3)
-    kernel = kernel.repeat(images.shape[1], 1, 1, 1)
-    c = images.shape[1]
-
-    def neighbours(x):  # sum of the 4 neighbours, replicate padding = Neumann border
-        return F.conv2d(F.pad(x, (1, 1, 1, 1), mode="replicate"), kernel, groups=c)
-
-    guide = 4 * fill - neighbours(fill)  # -lap(fill)
-    x = torch.where(mask.bool(), fill, images)
-    for _ in range(iterations):
-        x = torch.where(mask.bool(), ((neighbours(x) + guide) / 4), images)
-    return torch.where(mask.bool(), x.clamp(0, 1), images)
-
-
 def _check_request(model, images, mask, steps, restarts, class_guide, guide_weight) -> torch.Tensor:
     """Refuse a bad inpainting request with what is accepted; returns the mask as {0, 1} floats."""
     if not isinstance(model, (VAE, EBGAN)):
@@ -328,19 +318,22 @@ def inpaint(
     class_guide: Classifier | None = None,
     guide_weight: float | None = None,
 ) -> InpaintingOutput:
-    """Fill the masked pixels of images (N, C, H, W) in [0, 1] under a VAE or class-conditional GAN prior.
-
-    Returns "images" (known pixels bit-identical to the input), "raw" (G(z*) / Dec(z*)), "latents",
-    "class_labels" (the GAN's chosen classes; with a guide, the class a class-prior VAE searched in; else None) and
-    "loss" (the best candidates' objective).
-    The search is deterministic: its starts come from the fixed, seeded prior bank, so `generator` (accepted as
-    in diffusers' calls) does not change the result. class_guide: a classifier of partly hidden items
-    (`fashion-classifier-partial`); the search then starts from prior samples of the class it names for the
-    known pixels, which keeps the item's class far more often (None: the nearest samples of any class); a VAE with a
-    class prior (`fashion-vae`) is then searched under that class's Gaussian p(z | c) instead of N(0, I).
-    guide_weight: with a guide, each image's best candidate is refined for GUIDE_STEPS more steps with
-    guide_weight * the guide's -log p(class | completed image) added (None: GUIDE_WEIGHT for a GAN, 0 = off for a VAE).
+    """Fill the masked pixels of images (N, C, H, W) in [0, 1] under a VAE or class-conditional GAN prior (a
+    diffusion prior: RePaint, `genhub.operations.repaint`, with its own defaults; steps and restarts unused).
+    Returns "images" (known pixels bit-identical to the input), "raw" (G(z*) / Dec(z*)), "latents", "class_labels"
+    (the GAN's chosen classes; with a guide, the class a class-prior VAE searched in) and "loss" (the objective).
+    The search is deterministic: its starts come from the fixed, seeded prior bank, so `generator` (used by RePaint)
+    does not change it. class_guide: a classifier of partly hidden items (`fashion-classifier-partial`); the search
+    then starts from prior samples of the class it names for the known pixels, which keeps the item's class far more
+    often (None: the nearest samples of any class); a VAE with a class prior (`fashion-vae`) is then searched under
+    that class's Gaussian p(z | c) instead of N(0, I). guide_weight: with a guide, each image's best candidate is
+    refined for GUIDE_STEPS more steps with guide_weight * the guide's -log p(class | completed image) added (None:
+    GUIDE_WEIGHT for a GAN, 0 = off for a VAE).
     """
+    if hasattr(model, "guided_noise"):  # a diffusion prior
+        from .repaint import repaint  # noqa: PLC0415 (repaint builds on this module)
+
+        return repaint(model, images, mask, class_guide=class_guide, generator=generator, progress=progress)
     # 1. check the request
     mask = _check_request(model, images, mask, steps, restarts, class_guide, guide_weight)
     images = images.masked_fill(mask.bool(), 0.0)  # the hidden pixels are never read, whatever they hold

@@ -1,6 +1,7 @@
-"""Masks for inpainting: the preset holes the Space and the bench offer, the check every mask goes through, and the
+"""Masks for inpainting: the preset holes the Space and the bench offer, the check every mask goes through, the
 context weights W of the prior's search (Yeh et al. 2017): 0 on missing pixels; for a known pixel, CONTEXT_FLOOR + the
-share of missing pixels in its 7x7 window (it counts by how close it is to the hole, and the whole context counts).
+share of missing pixels in its 7x7 window (it counts by how close it is to the hole, and the whole context counts),
+and the Poisson blend of a fill into the known pixels.
 Masks are (N, 1, H, W), 1 = missing (fill), 0 = known; values above MASK_THRESHOLD count as missing."""
 
 from __future__ import annotations
@@ -61,3 +62,20 @@ def context_weights(mask: torch.Tensor, window: int = 7) -> torch.Tensor:
     """W: 0 on missing pixels; CONTEXT_FLOOR + share of missing pixels in the window on known ones."""
     near = F.avg_pool2d(mask, window, stride=1, padding=window // 2, count_include_pad=False)
     return (1 - mask) * (CONTEXT_FLOOR + near)
+
+
+def poisson_blend(fill: torch.Tensor, images: torch.Tensor, mask: torch.Tensor, iterations: int = 400) -> torch.Tensor:
+    """Solve lap(x) = lap(fill) inside the hole with x = images outside it (Jacobi iterations, Neumann
+    borders at the image edge); known pixels are copied from `images` exactly."""
+    kernel = torch.tensor([[0.0, 1.0, 0.0], [1.0, 0.0, 1.0], [0.0, 1.0, 0.0]], device=images.device).view(1, 1, 3, 3)
+    kernel = kernel.repeat(images.shape[1], 1, 1, 1)
+    c = images.shape[1]
+
+    def neighbours(x):  # sum of the 4 neighbours, replicate padding = Neumann border
+        return F.conv2d(F.pad(x, (1, 1, 1, 1), mode="replicate"), kernel, groups=c)
+
+    guide = 4 * fill - neighbours(fill)  # -lap(fill)
+    x = torch.where(mask.bool(), fill, images)
+    for _ in range(iterations):
+        x = torch.where(mask.bool(), ((neighbours(x) + guide) / 4), images)
+    return torch.where(mask.bool(), x.clamp(0, 1), images)

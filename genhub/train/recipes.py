@@ -195,11 +195,11 @@ RECIPES = {
     "fashion-diffusion": Recipe(
         "diffusion",
         "class-conditional denoising diffusion model (DDPM objective, cosine schedule, T = 1000): a diffusers "
-        "UNet2DModel (widths 32 / 64 / 64 at 28 / 14 / 7 px, self-attention at 7 px, 1.1M parameters) with a class "
+        "UNet2DModel (widths 16 / 32 / 64 at 28 / 14 / 7 px, self-attention at 7 px, 0.7M parameters) with a class "
         "embedding and a null class for classifier-free guidance (labels dropped with p = 0.1); EMA of the weights "
         "(decay 0.999)",
-        dict(block_out_channels=[32, 64, 64], attention_levels=[2], class_dropout=0.1),
-        epochs=12,
+        dict(block_out_channels=[16, 32, 64], attention_levels=[2], class_dropout=0.1),
+        epochs=16,
         batch_size=128,
         learning_rate=1e-3,
         cosine_schedule=True,
