@@ -7,7 +7,7 @@ import gradio as gr
 from transformers.utils import logging as transformers_logging
 
 from . import common
-from .tabs import autoencoders, caption, inpaint, playground, sample, steer, super_resolution, vae
+from .tabs import autoencoders, caption, compare, inpaint, playground, sample, steer, super_resolution, vae
 
 TABS = (
     sample,
@@ -18,6 +18,7 @@ TABS = (
     caption,
     super_resolution,
     playground,
+    compare,
 )  # in the order the page shows them
 LAUNCH = dict(  # for launch(): upload limit, no extra paths served, bounded sessions, an MCP tool server
     max_file_size="10mb", allowed_paths=[], ssr_mode=False, state_session_capacity=200, mcp_server=True

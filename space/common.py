@@ -86,6 +86,7 @@ def test_figures(name: str) -> dict:
 # the default sampler is the GAN with the lowest measured classifier-FID; likewise the default VAE (sample_fid)
 GANS = sorted(models_of("genhub_ebgan"), key=lambda n: test_figures(n).get("fid", float("inf")))
 VAES = sorted(models_of("genhub_vae"), key=lambda n: test_figures(n).get("sample_fid", float("inf")))
+DIFFUSIONS = models_of("genhub_diffusion")
 
 
 def _class_names() -> list[str]:

@@ -14,7 +14,8 @@ import torch
 from transformers.utils import ModelOutput
 
 from ..images import validate_images
-from ..models import EBGAN, VAE
+from ..models import EBGAN, VAE, Diffusion
+from ..models.diffusion import DiffusionSamples
 from ..models.ebgan import class_ids, truncated_normal
 
 MAX_IMAGES = 256  # largest batch one call produces
@@ -61,14 +62,46 @@ def _require_gan(model) -> None:
 
 @torch.no_grad()
 def sample(
-    model, num_images: int = 16, class_labels=None, truncation: float = 1.0, generator: torch.Generator | None = None
+    model,
+    num_images: int = 16,
+    class_labels=None,
+    truncation: float = 1.0,
+    generator: torch.Generator | None = None,
+    **denoising,
 ) -> torch.Tensor:
-    """num_images from a VAE (z ~ N(0, I)) or a GAN (truncated z, the given or random classes): (N, C, H, W) in [0, 1]."""
+    """num_images from a VAE (z ~ N(0, I)), a GAN (truncated z, the given or random classes) or a diffusion model
+    (`denoising`: its num_inference_steps, guidance_scale and sampler; truncation unused): (N, C, H, W) in [0, 1]."""
     _check_count("num_images", num_images, 1, MAX_IMAGES)
+    if isinstance(model, Diffusion):
+        return model.generate(num_images, class_labels=class_labels, generator=generator, **denoising)
+    if denoising:
+        raise ValueError(f"{', '.join(denoising)}: only a diffusion model takes these, got {type(model).__name__}")
     if isinstance(model, EBGAN):
         return model.generate(num_images, class_labels=class_labels, truncation=truncation, generator=generator)
     _require_vae(model)
     return model.generate(num_images, generator=generator)
+
+
+@torch.no_grad()
+def denoising_trajectory(
+    model,
+    num_images: int = 4,
+    class_labels=None,
+    moments: int = 8,
+    generator: torch.Generator | None = None,
+    num_inference_steps: int | None = None,
+    guidance_scale: float | None = None,
+    sampler: str | None = None,
+) -> DiffusionSamples:
+    """A diffusion model's samples and x_t at `moments` moments from pure noise (first) to the image (last):
+    "images" (N, C, H, W), "trajectory" (moments, N, C, H, W) in [0, 1], "timesteps" (t of each moment)."""
+    if not isinstance(model, Diffusion):
+        raise ValueError(f"a denoising trajectory needs a diffusion model, got {type(model).__name__}")
+    _check_count("num_images", num_images, 1, 16)
+    _check_count("moments", moments, 2, MAX_STEPS)
+    return model.sample(
+        num_images, class_labels, generator, num_inference_steps, guidance_scale, sampler, trajectory_moments=moments
+    )
 
 
 @torch.no_grad()

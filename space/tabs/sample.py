@@ -1,15 +1,18 @@
-"""The Space's Sample tab: class-conditional GAN samples with truncation, seed walks, training diagnostics."""
+"""The Space's Sample tab: class-conditional GAN or diffusion samples, the denoising trajectory, seed walks, training
+diagnostics."""
 
 from __future__ import annotations
 
 import gradio as gr
 import torch
 
-from genhub.operations import interpolate_seeds, sample
+from genhub.models.diffusion import SAMPLERS
+from genhub.operations import denoising_trajectory, interpolate_seeds, sample
 
 from ..common import (
     CHECKPOINTS_DIR,
     CLASSES,
+    DIFFUSIONS,
     GANS,
     CheckedNumber,
     CheckedSlider,
@@ -37,34 +40,113 @@ stay near the centre of z's distribution: cleaner, more typical items, less vari
 straight line: a smooth morph means the generator has learned a continuous space, not a lookup table. The
 diagnostics show the lecture's three pitfalls as measured during training.
 
-G(z, y), z = truncation · N(0, 1) cut to ±2; the default model has the lowest measured classifier-FID."""
+G(z, y), z = truncation · N(0, 1) cut to ±2; the default model has the lowest measured classifier-FID.
+
+**Beyond the lecture: diffusion** (`fashion-diffusion`). Instead of one jump from z to an image, a network learns to
+remove a little noise at a time, x_T ~ N(0, I) → … → x_0; the sampler decides how many steps (fewer: faster, rougher)
+and the guidance scale w how hard the class pulls (1: none). Its trajectory strip shows x_t from noise to item;
+the Compare tab sets it beside the VAE and the GANs."""
+DENOISING_MODELS = GANS + DIFFUSIONS  # the menu: the GANs (lowest FID first), then the diffusion models
 
 
 @handler
-def sample_endpoint(model: str, class_name: str, truncation: float, seed: int, num_images: int):
-    """Sample a class-conditional GAN: a grid of generated Fashion-MNIST items.
+def sample_endpoint(
+    model: str,
+    class_name: str,
+    truncation: float,
+    seed: int,
+    num_images: int,
+    steps: int = 20,
+    sampler: str = "dpm_solver",
+    guidance: float = 2.0,
+):
+    """Sample a class-conditional GAN or diffusion model: a grid of generated Fashion-MNIST items.
 
     Args:
-        model: the generator (fashion-ebgan, fashion-dcgan).
+        model: the generator (fashion-dcgan, fashion-ebgan) or diffusion model (fashion-diffusion).
         class_name: a Fashion-MNIST class, or "any" for random classes.
-        truncation: z = truncation * N(0, 1) cut to +-2, in 0.05..1 (lower: more typical, less varied).
-        seed: seed of z (-1: random, the seed used is returned).
+        truncation: GANs: z = truncation * N(0, 1) cut to +-2, in 0.05..1 (lower: more typical, less varied).
+        seed: seed of z or of the noise (-1: random, the seed used is returned).
         num_images: how many images, 1..64.
+        steps: diffusion: denoising steps, 1..100 (GANs ignore it).
+        sampler: diffusion: dpm_solver, ddim, euler_ancestral or ddpm (GANs ignore it).
+        guidance: diffusion: classifier-free guidance scale w in 0..10, 1 = none (GANs ignore it).
     """
     net = get_model(model)
     label = checked_class(class_name)
     trunc = number("truncation", truncation, 0.05, 1.0)
     n = number("num_images", num_images, 1, 64, integer=True)
     used_seed = resolve_seed(seed)
-    images = sample(net, n, class_labels=label, truncation=trunc, generator=torch.Generator().manual_seed(used_seed))
+    params = dict(model=model, class_name=class_name, truncation=trunc, seed=used_seed, num_images=n)
+    labels = "" if label is None else f", class_labels={label!r}"
+    info = f"Seed used: **{used_seed}** · class: {class_name}"
+    generator = torch.Generator().manual_seed(used_seed)
+    if model in DIFFUSIONS:
+        options = denoising_options(steps, sampler, guidance)
+        images = sample(net, n, class_labels=label, generator=generator, **options)
+        params |= dict(steps=options["num_inference_steps"], sampler=options["sampler"], guidance=guidance)
+        call = ", ".join(f"{k}={v!r}" for k, v in options.items())
+        code = (
+            f"images = model.generate({n}{labels}, {call},\n    generator=torch.Generator().manual_seed({used_seed}))"
+        )
+        code = f"import genhub, torch\nmodel = genhub.load_model({model!r})\n{code}"
+        info += f" · {options['num_inference_steps']} {options['sampler']} steps, guidance {guidance:g}"
+    else:
+        images = sample(net, n, class_labels=label, truncation=trunc, generator=generator)
+        code = (
+            f"import genhub, torch\ngan = genhub.load_model({model!r})\nimages = gan.generate({n}{labels}, "
+            f"truncation={trunc}, generator=torch.Generator().manual_seed({used_seed}))"
+        )
+        info += f" · truncation {trunc} (|z| ≤ {2 * trunc:.2f})"
+    return show(images, scale=4), info, recipe("/sample", model, params, code)
+
+
+def denoising_options(steps, sampler, guidance) -> dict:
+    """A diffusion model's sampling settings from the tab's controls, checked."""
+    if sampler not in SAMPLERS:
+        raise ValueError(f"sampler must be one of {', '.join(SAMPLERS)}, got {sampler!r}")
+    steps = number("steps", steps, 1, 100, integer=True)
+    return dict(num_inference_steps=steps, guidance_scale=number("guidance", guidance, 0, 10), sampler=sampler)
+
+
+@handler
+def denoise_endpoint(model: str, class_name: str, seed: int, steps: int, sampler: str, guidance: float):
+    """A diffusion model's denoising trajectory: x_t at 8 moments from pure noise to the item, for 4 items.
+
+    Args:
+        model: the diffusion model (fashion-diffusion).
+        class_name: a Fashion-MNIST class, or "any" for random classes.
+        seed: seed of the noise (-1: random, the seed used is returned).
+        steps: denoising steps, 7..100.
+        sampler: dpm_solver, ddim, euler_ancestral or ddpm.
+        guidance: classifier-free guidance scale w in 0..10 (1 = none).
+    """
+    if model not in DIFFUSIONS:
+        raise ValueError(f"model must be a diffusion model ({', '.join(DIFFUSIONS)}), got {model!r}")
+    net, label, used_seed = get_model(model), checked_class(class_name), resolve_seed(seed)
+    options = denoising_options(steps, sampler, guidance)
+    if options["num_inference_steps"] < 7:
+        raise ValueError(f"steps must be in [7, 100] for 8 moments, got {options['num_inference_steps']}")
+    generator = torch.Generator().manual_seed(used_seed)
+    out = denoising_trajectory(net, 4, class_labels=label, moments=8, generator=generator, **options)
+    frames = out.trajectory.transpose(0, 1).flatten(0, 1)  # (8, 4, C, H, W) -> one row of 8 moments per item
+    call = ", ".join(f"{k}={v!r}" for k, v in options.items())
     labels = "" if label is None else f", class_labels={label!r}"
     code = (
-        f"import genhub, torch\ngan = genhub.load_model({model!r})\n"
-        f"images = gan.generate({n}{labels}, truncation={trunc}, generator=torch.Generator().manual_seed({used_seed}))"
+        f"import genhub, torch\nfrom genhub.operations import denoising_trajectory\nmodel = genhub.load_model("
+        f"{model!r})\nout = denoising_trajectory(model, 4{labels}, moments=8, {call},\n"
+        f"    generator=torch.Generator().manual_seed({used_seed}))  # out.trajectory: (8, 4, 1, 28, 28)"
     )
-    params = dict(model=model, class_name=class_name, truncation=trunc, seed=used_seed, num_images=n)
-    info = f"Seed used: **{used_seed}** · class: {class_name} · truncation {trunc} (|z| ≤ {2 * trunc:.2f})"
-    return show(images, scale=4), info, recipe("/sample", model, params, code)
+    params = dict(
+        model=model,
+        class_name=class_name,
+        seed=used_seed,
+        steps=options["num_inference_steps"],
+        sampler=options["sampler"],
+        guidance=guidance,
+    )
+    info = f"Seed used: **{used_seed}** · columns: t = " + ", ".join(map(str, out.timesteps)) + " (0: the item)"
+    return show(frames, ncols=8, scale=4), info, recipe("/denoise", model, params, code)
 
 
 @handler
@@ -108,21 +190,36 @@ def diagnostics_endpoint(model: str):
 
 
 def create_tab():
-    with gr.Tab("Sample (GAN)"):
+    with gr.Tab("Sample"):
         gr.Markdown(LESSON)
-        model = gr.Dropdown(GANS, value=GANS[0] if GANS else None, label="model")
+        model = gr.Dropdown(DENOISING_MODELS, value=GANS[0] if GANS else None, label="model")
         with gr.Row():
             class_name = gr.Dropdown(["any", *CLASSES], value="any", label="class")
-            truncation = CheckedSlider(0.05, 1.0, value=1.0, step=0.05, label="truncation")
+            truncation = CheckedSlider(0.05, 1.0, value=1.0, step=0.05, label="truncation (GANs)")
             seed = CheckedNumber(0, precision=0, label="seed (−1 = random)")
             num = CheckedSlider(1, 64, value=16, step=1, label="number of images")
+        with gr.Row():
+            steps = CheckedSlider(1, 100, value=20, step=1, label="steps (diffusion)")
+            sampler = gr.Dropdown(list(SAMPLERS), value="dpm_solver", label="sampler (diffusion)")
+            guidance = CheckedSlider(0, 10, value=2.0, step=0.5, label="guidance scale w (diffusion; 1 = none)")
         go = gr.Button("Sample", variant="primary")
         first = first_result(sample_endpoint, GANS[0], "any", 1.0, 0, 16) if GANS else (None,) * 3
         out = gr.Image(first[0], label="samples", format="png", type="pil")
         info, how = gr.Markdown(first[1]), gr.Markdown(first[2])
-        on_run(
-            go.click, sample_endpoint, [model, class_name, truncation, seed, num], [out, info, how], api_name="sample"
-        )
+        inputs = [model, class_name, truncation, seed, num, steps, sampler, guidance]
+        on_run(go.click, sample_endpoint, inputs, [out, info, how], api_name="sample")
+        with gr.Accordion("Denoising trajectory (diffusion): x_t from noise to item", open=bool(DIFFUSIONS)):
+            diffusion = gr.Dropdown(DIFFUSIONS, value=DIFFUSIONS[0] if DIFFUSIONS else None, label="diffusion model")
+            trace = gr.Button("Show the trajectory")
+            strip = gr.Image(label="x_t at 8 moments (columns), 4 items (rows)", format="png", type="pil")
+            trace_info, trace_how = gr.Markdown(), gr.Markdown()
+            on_run(
+                trace.click,
+                denoise_endpoint,
+                [diffusion, class_name, seed, steps, sampler, guidance],
+                [strip, trace_info, trace_how],
+                api_name="denoise",
+            )
         with gr.Accordion("Interpolate between two seeds", open=False):
             with gr.Row():
                 seed_a = CheckedNumber(1, precision=0, label="seed A")

@@ -5,6 +5,7 @@ import concurrent.futures
 import httpx
 import numpy as np
 import pytest
+import torch
 from gradio_client import Client, handle_file
 from gradio_client.exceptions import AppError
 from PIL import Image
@@ -442,3 +443,63 @@ def test_the_playground_streams_and_returns_a_checkpoint(client, tmp_path):
             seed=0,
             api_name="/playground",
         )
+
+
+def grid_shape(n: int, ncols: int) -> tuple[int, int]:
+    """(height, width) of the Space's grid of n 28x28 items, ncols a row, at 4x."""
+    from genhub.images import grid
+
+    image = grid(torch.zeros(n, 1, 28, 28), ncols=ncols, scale=4, pad=1)
+    return image.height, image.width
+
+
+def test_diffusion_samples_and_its_trajectory(client):
+    # a GAN call without the diffusion controls still works (they have defaults)
+    assert client.predict(**SAMPLE, api_name="/sample")[1].startswith("Seed used: **4**")
+    diffusion = dict(SAMPLE, model="fashion-diffusion", steps=10, sampler="ddim", guidance=2.0)
+    grid, info, how = client.predict(**diffusion, api_name="/sample")
+    assert pixels(grid).shape[0] > 3 * 28 * 4 - 1 and "10 ddim steps, guidance 2" in info
+    assert "num_inference_steps=10" in how and "sampler='ddim'" in how
+    assert np.array_equal(pixels(grid), pixels(client.predict(**diffusion, api_name="/sample")[0]))
+    strip, info, how = client.predict(
+        model="fashion-diffusion",
+        class_name="Trouser",
+        seed=1,
+        steps=14,
+        sampler="dpm_solver",
+        guidance=2.0,
+        api_name="/denoise",
+    )
+    assert pixels(strip).shape == grid_shape(32, 8) and "t = 999" in info and ", 0 (0: the item)" in info
+    with pytest.raises(AppError, match="heun is not in the list of choices"):
+        client.predict(**dict(diffusion, sampler="heun"), api_name="/sample")
+    with pytest.raises(AppError, match=r"steps must be in \[7, 100\] for 8 moments"):
+        client.predict(
+            model="fashion-diffusion",
+            class_name="Bag",
+            seed=1,
+            steps=3,
+            sampler="ddim",
+            guidance=1.0,
+            api_name="/denoise",
+        )
+    with pytest.raises(AppError, match="fashion-ebgan is not in the list of choices"):
+        client.predict(
+            model="fashion-ebgan", class_name="Bag", seed=1, steps=10, sampler="ddim", guidance=1.0, api_name="/denoise"
+        )
+
+
+def test_compare_rows_and_table(client):
+    grid, table, how = client.predict(class_name="Sneaker", seed=3, api_name="/compare")
+    rows = [
+        "fashion-vae-2stage (any class)",
+        "fashion-dcgan",
+        "fashion-ebgan",
+        *(f"fashion-diffusion, {s} steps" for s in (10, 20, 50)),
+    ]
+    for i, row in enumerate(rows):
+        assert f"| {i + 1}. {row} |" in table
+    assert pixels(grid).shape == grid_shape(8 * len(rows), 8)
+    assert "compare_families(models, class_label='Sneaker', seed=3" in how
+    with pytest.raises(AppError, match="Dragon is not in the list of choices"):
+        client.predict(class_name="Dragon", seed=3, api_name="/compare")

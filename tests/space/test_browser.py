@@ -50,7 +50,9 @@ def output_image(page, label):
 
 
 TABS = [  # tab, sub-tab, button, output label
-    ("Sample (GAN)", None, "Sample", "samples"),
+    ("Sample", None, "Sample", "samples"),
+    ("Sample", None, "Show the trajectory", "x_t at 8 moments (columns), 4 items (rows)"),
+    ("Compare", None, "Compare", "one row per model (top to bottom as in the table)"),
     ("Steer", None, "Walk", "walk G(z + α·w)"),
     ("Autoencoders", None, "Reconstruct", "reconstruction x̂"),
     ("VAE", "Sample z ~ N(0, I)", "Sample", "VAE samples"),
@@ -109,7 +111,7 @@ def test_the_playground_trains_updates_and_stops(page):
 @pytest.mark.slow
 def test_first_load_shows_results_and_an_error_clears_the_stale_answer(page):
     page.reload()
-    page.get_by_role("tab", name="Sample (GAN)", exact=True).click()
+    page.get_by_role("tab", name="Sample", exact=True).click()
     assert output_image(page, "samples").evaluate("img => img.naturalWidth") > 100  # before any click
     page.get_by_role("tab", name="Caption to image", exact=True).click()
     output_image(page, "images")  # the first result is there
