@@ -93,8 +93,12 @@ def main(samples: int, sweep_samples: int) -> None:
             print(f"{row_name(name, steps)}: {rows[row_name(name, steps)]}", file=sys.stderr, flush=True)
     p, r = precision_recall(real[:5000], floor[:5000])
     rows["real train images (floor)"] = dict(
-        fid=frechet_distance(real, floor), precision=p, recall=r, conditional_accuracy=float("nan"),
-        ms_per_image=0.0, parameters=0,
+        fid=frechet_distance(real, floor),
+        precision=p,
+        recall=r,
+        conditional_accuracy=float("nan"),
+        ms_per_image=0.0,
+        parameters=0,
     )
     print(table(rows))
     TRILEMMA.write_text(json.dumps(rows, indent=1) + "\n")

@@ -87,6 +87,9 @@ def from_pil(
         rgba = image.convert("RGBA")
         background = Image.new("RGBA", rgba.size, (0, 0, 0, 255))
         image = Image.alpha_composite(background, rgba)
+    colour = np.asarray(image.convert("RGB"), dtype=np.int16)
+    if np.abs(colour - colour.mean(2, keepdims=True)).mean() > 8:  # visibly coloured, not grey
+        notes.append("made grey (the models know grey Fashion-MNIST items, light on black)")
     gray = image.convert("L")
     array = np.asarray(gray, dtype=np.float32) / 255.0
     border = np.concatenate([array[0], array[-1], array[:, 0], array[:, -1]])

@@ -33,12 +33,13 @@ class Space(gr.Blocks):
     async def preprocess_data(self, block_fn, inputs, state, explicit_call: bool = False):
         try:
             return await super().preprocess_data(block_fn, inputs, state, explicit_call)
-        except gr.Error:
-            raise
+        except gr.Error as err:  # gradio's own refusal (a value not among the choices): one log line, no traceback
+            common.log.info("refused input to %s: %s", getattr(block_fn, "name", "?"), err.message)
+            raise common.refusal(err.message) from err
         except Exception as err:  # noqa: BLE001 - anything gradio could not parse is the caller's input
             message = await common.describe_bad_input(block_fn, inputs, explicit_call)
             common.log.info("refused input to %s: %s", getattr(block_fn, "name", "?"), message)
-            raise gr.Error(message) from err
+            raise common.refusal(message) from err
 
 
 def header() -> str:

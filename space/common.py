@@ -39,9 +39,16 @@ from .inputs import (  # noqa: F401 (re-exported for the tabs)
     MaskInput,
     describe_bad_input,
     readable_upload,
+    refusal,
 )
 
-log = logging.getLogger("genhub.app")
+log = logging.getLogger("genhub.app")  # one line per refused input (INFO), one traceback per real fault (ERROR)
+if not log.handlers:
+    _stderr = logging.StreamHandler()
+    _stderr.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    log.addHandler(_stderr)
+    log.setLevel(logging.INFO)
+    log.propagate = False
 transformers_logging.disable_progress_bar()  # no loading bars in the server log
 ASSETS = Path(__file__).resolve().parents[1] / "assets"  # the checkout's example uploads
 SPACE_URL = "http://127.0.0.1:7860/"  # where the app runs locally; on the Hub, the Space id
@@ -141,9 +148,9 @@ def _refusal(fn, err: Exception) -> gr.Error:
         return err
     if isinstance(err, (ValueError, TypeError, OSError)):
         log.info("refused %s: %s", fn.__name__, str(err)[:200])
-        return gr.Error(user_message(err))
-    log.exception("internal error in %s", fn.__name__)
-    return gr.Error(f"internal error ({type(err).__name__}); the request was not completed")
+        return refusal(user_message(err))
+    log.exception("internal error in %s", fn.__name__)  # the one traceback of a real fault
+    return refusal(f"internal error ({type(err).__name__}); the request was not completed")
 
 
 def handler(fn):
@@ -230,7 +237,7 @@ def user_image(editor_value, example_index) -> tuple[torch.Tensor, str]:
         extrema = pil.convert("L").getextrema()
         if extrema[0] != extrema[1]:  # a blank canvas (one flat colour) is no input
             tensor, note = from_pil(pil)
-            return tensor, f"your image ({note})"
+            return tensor, f"your image, as the model sees it: the 28x28 grey item shown as x ({note})"
         return EXAMPLES[index : index + 1], f"{EXAMPLE_NAMES[index]} (your image was blank)"
     return EXAMPLES[index : index + 1], EXAMPLE_NAMES[index]
 
@@ -292,7 +299,7 @@ def deadline_progress(progress, limit_s: float = LONG_JOB_LIMIT_S):
 
     def report(fraction: float, desc: str) -> None:
         if time.monotonic() - start > limit_s:
-            raise gr.Error(
+            raise refusal(
                 f"stopped after {limit_s:g} s, the time limit of one request: ask for fewer steps or a smaller image"
             )
         progress(fraction, desc=desc)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import html
 import inspect
+from pathlib import Path
 
 import gradio as gr
 from PIL import Image
@@ -13,18 +14,34 @@ from PIL import Image
 from genhub.images import MAX_UPLOAD_SIDE, UPLOAD_FORMATS
 
 
+def refusal(message: str) -> gr.Error:
+    """The error a caller sees for input the app refuses: its message, and no traceback in the server's log (the
+    handler logs one line; gradio would print the whole chain of a gr.Error)."""
+    return gr.Error(message, print_exception=False)
+
+
+class PngCache:
+    """An editor that caches its images as PNG: gradio caches an upload in the upload's own format after converting
+    it to the editor's image mode, and an RGBA image cannot be written as JPEG ("cannot write mode RGBA as JPEG")."""
+
+    def convert_and_format_image(self, file, *args, **kwargs):
+        if getattr(file, "orig_name", None) and not file.orig_name.lower().endswith(".png"):
+            file = file.model_copy(update={"orig_name": f"{Path(file.orig_name).stem or 'image'}.png"})
+        return super().convert_and_format_image(file, *args, **kwargs)
+
+
 def readable_upload(preprocess, payload):
     """Run a component's own preprocess; an upload it cannot read becomes a clear gr.Error, not a stack trace."""
     try:
         return preprocess(payload)
     except (OSError, ValueError, Image.DecompressionBombError) as err:
-        raise gr.Error(
+        raise refusal(
             f"the uploaded file is not a readable image (accepted: {', '.join(UPLOAD_FORMATS)}, "
             f"at most {MAX_UPLOAD_SIDE} pixels a side)"
         ) from err
 
 
-class ImageInput(gr.ImageEditor):
+class ImageInput(PngCache, gr.ImageEditor):
     """gr.ImageEditor (upload or draw) with readable_upload's errors."""
 
     is_template = True  # rendered by the ImageEditor front end
@@ -33,7 +50,7 @@ class ImageInput(gr.ImageEditor):
         return readable_upload(super().preprocess, payload)
 
 
-class MaskInput(gr.ImageMask):
+class MaskInput(PngCache, gr.ImageMask):
     """gr.ImageMask (an image to draw a mask on) with readable_upload's errors."""
 
     def get_block_name(self) -> str:

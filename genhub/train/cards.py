@@ -18,6 +18,7 @@ from ..models import (
 from ..models.autoencoder import corrupt
 from ..models.super_resolution import bicubic
 from ..models.walks import EDITS
+from .card_text import CARD_TEXT, DATA_TEXT, PARTIAL_VIEW_USE
 from .loop import (
     DIAGNOSTIC_EVERY,
 )
@@ -143,111 +144,6 @@ def preview(model, recipe: Recipe, split: dict) -> bytes:
         else:
             rows = model.generate(120, class_labels=torch.arange(10).repeat_interleave(12), generator=generator)
     return png_bytes(grid(rows, ncols=12, scale=3))
-
-
-CARD_TEXT = {  # family -> (how to read the figures, how to use it, pipeline tag)
-    "autoencoder": (
-        "`loss`: the model's reconstruction loss (BCE, nats/image) on clean test images; `loss_<noise>`: "
-        "the same loss against the clean image when the input is corrupted (level 0.5); "
-        "`jacobian_frobenius_sq`: mean ||dh/dx||_F^2 (smaller = more contractive).",
-        "from genhub.images import example_items\n\n"
-        'images, _ = example_items()  # Fashion-MNIST test items bundled with genhub\nmodel = genhub.load_model("{name}")\n'
-        "x_hat = model.decode(model.encode(images))  # (N, 1, 28, 28) in [0, 1]",
-        "image-to-image",
-    ),
-    "vae": (
-        "`negative_elbo` = `reconstruction` + `kl` in nats/image (beta = 1, one z sample); `objective` is what "
-        "training minimised (reconstruction + beta * KL); `active_units`: latent dims with Var E(z) > 0.01; "
-        "`sample_fid`: classifier-FID of 10,000 samples against the 10,000 test images (the evaluation "
-        "classifier's 128-d features, the GANs' scale; a two-stage VAE also through its first stage alone, "
-        "`sample_fid_first_stage_prior`, and its bound with the second stage as the prior of z, "
-        "`negative_elbo_two_stage_prior`).",
-        'vae = genhub.load_model("{name}")\nimages = vae.generate(16, generator=torch.Generator().manual_seed(0))',
-        "unconditional-image-generation",
-    ),
-    "classifier": (
-        "Accuracy on the 10,000 test images; `worst_class_accuracy`: the lowest per-class accuracy.",
-        "from genhub.images import example_items\n\n"
-        'images, _ = example_items()  # Fashion-MNIST test items bundled with genhub\nclf = genhub.load_model("{name}")\n'
-        "labels = clf.predict(images)\nfeatures = clf.features(images)",
-        "image-classification",
-    ),
-    "gan": (
-        "On 10,000 samples (1,000 per class) against the 10,000 test images, in the evaluation classifier's "
-        "128-d feature space: `fid` (classifier-FID; `fid_floor`: 10,000 train images vs test), "
-        "`conditional_accuracy` (classifier agrees with the requested class; floor: the classifier's test "
-        "accuracy), `mode_kl` (KL of the class histogram of 10,000 unconditional samples to the test set's; "
-        "0 = all modes in proportion), k-NN `precision`/`recall` (k = 3, 5,000 each; with real-vs-real floors).",
-        'gan = genhub.load_model("{name}")\nimages = gan.generate(16, class_labels="Sneaker", truncation=0.8,\n'
-        "                      generator=torch.Generator().manual_seed(0))",
-        "unconditional-image-generation",
-    ),
-    "diffusion": (
-        "On 2,000 samples (200 per class; 20 DPM-Solver++ steps, guidance scale 2) against the 10,000 test "
-        "images, in the evaluation classifier's 128-d feature space, measured as for the GANs: `fid` "
-        "(classifier-FID; `fid_floor`: train images vs test), `conditional_accuracy`, `mode_kl` (2,000 samples of "
-        "random classes), k-NN `precision`/`recall` (k = 3). Fewer samples bias FID upwards: "
-        "`bench/results/diffusion.md` gives 10,000-sample figures and the steps/sampler trade-off.",
-        'model = genhub.load_model("{name}")\nimages = model.generate(16, class_labels=7, num_inference_steps=20,\n'
-        "                        guidance_scale=2.0, generator=torch.Generator().manual_seed(0))",
-        "unconditional-image-generation",
-    ),
-    "walks": (
-        "Per edit and alpha, on 200 generated images of random classes: `relative_l2`, the masked L2 between "
-        "G(z + a w) and edit(G(z), alpha) over that between G(z) and the edit (1 = no better than not moving, "
-        "0 = the edit exactly); `target` and `achieved`, the median change of the stated measure (image "
-        "moments) on the edited and on the walked images; `class_accuracy`, the evaluation classifier's "
-        "agreement with the class along the walk. Where `achieved` falls short of `target` is the limit of "
-        "steerability (Jahanian 2019, sec. 4).",
-        'from genhub.operations import steer\ngan = genhub.load_model("{generator}")  # its walks load with it\n'
-        'images = steer(gan, "zoom", 1.5, class_labels="Sneaker", generator=torch.Generator().manual_seed(0))',
-        "unconditional-image-generation",
-    ),
-    "text_gan": (
-        "Per evaluation set (captions of Fashion-MNIST test items, colourised): `class_accuracy`, the "
-        "evaluation classifier on the generated items' grey level vs the requested class; `colour_accuracy`, "
-        "the dominant colour from the pixels vs the requested palette colour; `per_class_fid`, classifier-FID "
-        "against real test items of the class, averaged over classes; `r_precision`, the true caption ranked "
-        "first among 100 in the joint embedding. `held_out_phrasing` uses templates never seen in training "
-        "(unknown words become [UNK], left out of phi(t)); `held_out_pairs` asks for colour x class pairs never seen "
-        "in training.",
-        'txt = genhub.load_model("{name}")\nimages = txt.generate(["a red dress"], num_images_per_caption=4, '
-        "generator=torch.Generator().manual_seed(0))",
-        "text-to-image",
-    ),
-    "super_resolution": (
-        "PSNR (dB) and SSIM over the 10,000 test images, each downscaled by the factor (antialiased "
-        "bicubic) and restored, against the original; `*_bicubic`: bicubic upscaling, the baseline. "
-        "Preview rows: bicubic, this model, original.",
-        "from genhub.images import example_items\nfrom genhub.models.super_resolution import bicubic\n"
-        'from genhub.operations import super_resolve\n\nsr = genhub.load_model("{name}")\n'
-        "images, _ = example_items()  # Fashion-MNIST test items bundled with genhub\n"
-        "low = bicubic(images, (28 // sr.config.scale, 28 // sr.config.scale))\n"
-        'high = super_resolve(low, scale=sr.config.scale, method="learned", model=sr)',
-        "image-to-image",
-    ),
-}
-
-
-PARTIAL_VIEW_USE = (  # a classifier of partly hidden items: the mask goes with the images
-    "from genhub.images import example_items, random_holes\n\n"
-    "images, _ = example_items()  # Fashion-MNIST test items bundled with genhub\n"
-    'mask = random_holes(len(images), generator=torch.Generator().manual_seed(0), kind="half")  # 1 = hidden\n'
-    'clf = genhub.load_model("{name}")\n'
-    "labels = clf.predict(images, mask=mask)  # the class of each partly hidden item"
-)
-
-
-DATA_TEXT = {
-    "text_gan": "Fashion-MNIST train items tinted with one of 12 palette colours (`genhub.data.PALETTE`, "
-    "black, grey and brown included: the item's grey level, stretched to peak at 1, scales the colour, on black) "
-    "and captioned from class and colour with 10 templates and synonyms (`black` is only ever a colour); "
-    "3 more templates and 5 colour x class pairs (`HELD_OUT_PAIRS`) never appear in training. Figures on the "
-    "test items.",
-    "walks": "Fashion-MNIST train images (60,000), each batch also edited by the six edits of "
-    "`genhub.models.walks` (random alpha over each range) as the real side of the adversarial game; "
-    "the walk targets are the edits applied to the generator's own samples.",
-}
 
 
 def figures_section(name: str, recipe: Recipe, figures: dict) -> str:

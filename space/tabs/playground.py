@@ -20,6 +20,7 @@ from ..common import (
     number,
     on_run,
     output_file,
+    refusal,
     show,
 )
 
@@ -37,7 +38,7 @@ its step or time cap, or when you press Stop; the trained model downloads as a c
 def preset_values(name: str):
     """Fill the controls from a preset, and say what to look at."""
     if name not in PRESETS:
-        raise gr.Error(f"preset must be one of {', '.join(PRESETS)}")
+        raise refusal(f"preset must be one of {', '.join(PRESETS)}")
     s, text = PRESETS[name]
     return (
         s.family,

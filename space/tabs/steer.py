@@ -23,6 +23,7 @@ from ..common import (
     on_run,
     output_file,
     recipe,
+    refusal,
     resolve_seed,
     show,
 )
@@ -42,7 +43,7 @@ how much of the requested change the walk achieves over the whole range."""
 def edit_control(edit: str):
     """The α slider for an edit: its own range, step and a moderate default."""
     if edit not in EDITS:
-        raise gr.Error(f"edit must be one of {', '.join(EDITS)}")
+        raise refusal(f"edit must be one of {', '.join(EDITS)}")
     e = EDITS[edit]
     return gr.update(
         minimum=e.low,

@@ -68,7 +68,10 @@ def test_reconstruct_an_upload(client, tmp_path, fashion_test):
     out = client.predict(
         **{**RECONSTRUCT, "image": editor(tmp_path / "up.png"), "noise_type": "none"}, api_name="/reconstruct"
     )
-    assert "your image (inverted (light background); resized from 56x56 to 28x28)" in out[3]
+    assert (
+        "as the model sees it: the 28x28 grey item shown as x (inverted (light background); resized from 56x56 to 28x28)"
+        in out[3]
+    )
     shown = pixels(out[0])[::8, ::8].astype(int)
     assert np.abs(shown - fashion_test[0][7, 0].numpy() * 255).max() <= 1
 

@@ -24,7 +24,9 @@ from PIL import Image
 pytestmark = pytest.mark.slow
 
 GOOD = {  # api name -> valid arguments, in order (None where a file goes: filled in by the fixture)
-    "sample": ["fashion-ebgan", "Sneaker", 0.8, 0, 4],
+    "sample": ["fashion-ebgan", "Sneaker", 0.8, 0, 4, 20, "dpm_solver", 2.0],
+    "denoise": ["fashion-diffusion", "Bag", 0, 8, "ddim", 1.0],
+    "compare": ["Bag", 0],
     "interpolate_seeds": ["fashion-ebgan", "Bag", 1, 2, 4, 1.0],
     "gan_diagnostics": ["fashion-ebgan"],
     "steer_walk": ["fashion-ebgan", "Bag", 0, "zoom", 1.5, 3],
@@ -252,6 +254,14 @@ def test_every_bad_input_gets_a_message_and_the_server_lives(app_process, files,
     assert len(errors) >= len(bodies) // 3  # most of these are refused ...
     assert not any("Traceback" in str(e) or str(ROOT) in str(e) for e in errors)  # ... without server internals
     assert process.poll() is None and httpx.get(f"{url}/config", timeout=10).status_code == 200
+
+
+def test_refused_inputs_log_one_line_each_and_no_traceback(app_process):
+    """After the bad inputs above (thousands of them), the server's log holds a line per refusal and not one
+    traceback: tracebacks are kept for the app's own faults."""
+    log = Path(app_process[0].log_path).read_text(errors="replace")
+    assert log.count("INFO genhub.app: refused") >= 1000
+    assert "Traceback" not in log, log[log.index("Traceback") - 500 : log.index("Traceback") + 3000]
 
 
 def download(url: str, data: list) -> list[bytes]:
