@@ -6,7 +6,7 @@ from __future__ import annotations
 import gradio as gr
 from transformers.utils import logging as transformers_logging
 
-from . import common
+from . import common, mcp
 from .tabs import autoencoders, caption, compare, inpaint, playground, sample, steer, super_resolution, vae
 
 TABS = (
@@ -57,6 +57,7 @@ def build_demo() -> gr.Blocks:
     """The Blocks app with every tab. Queue: quick endpoints 2 at a time each; long jobs (internal
     super-resolution, inpainting) in their own group, one at a time, at most common.LONG_QUEUE_MAX waiting."""
     transformers_logging.disable_progress_bar()  # no loading bars in the server log
+    mcp.install()  # MCP tools that take image URLs / data URLs and answer with image content
     with Space(title="genhub", delete_cache=CACHE_CLEANUP) as demo:
         gr.Markdown(header())
         for tab in TABS:

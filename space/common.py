@@ -37,6 +37,7 @@ from .inputs import (  # noqa: F401 (re-exported for the tabs)
     ImageInput,
     ImageUpload,
     MaskInput,
+    NumberChoice,
     describe_bad_input,
     readable_upload,
     refusal,
@@ -310,6 +311,8 @@ def deadline_progress(progress, limit_s: float = LONG_JOB_LIMIT_S):
 def on_run(trigger, fn, inputs, outputs, **kwargs):
     """trigger(fn, inputs, outputs, **kwargs), with the outputs cleared first: an error then stands on its own
     instead of sitting on the previous answer. The clearing step is private (not an API endpoint)."""
+    if kwargs.get("api_name"):  # the MCP tool's name is the function's: the endpoint's own name
+        fn.__name__ = kwargs["api_name"]
     blank = (lambda: [None] * len(outputs)) if len(outputs) > 1 else (lambda: None)
     clear = trigger(blank, None, outputs, queue=False, api_visibility="private", show_progress="hidden")
     return clear.then(fn, inputs, outputs, **kwargs)

@@ -69,6 +69,16 @@ class ImageUpload(gr.Image):
         return readable_upload(super().preprocess, payload)
 
 
+class NumberChoice(gr.Radio):
+    """gr.Radio of whole numbers, described to API and MCP callers as integers (gradio describes every Radio's
+    choices as strings, so an MCP client's 2 and "2" were both refused)."""
+
+    is_template = True  # rendered by the Radio front end
+
+    def api_info(self) -> dict:
+        return {"enum": [value for _, value in self.choices], "title": "Radio", "type": "integer"}
+
+
 class CheckedSlider(gr.Slider):
     """gr.Slider whose value reaches the handler as sent: the handler's `number` checks type, NaN/inf and the
     range that applies (which may depend on another input, e.g. the chosen edit), with a message naming the field."""

@@ -182,7 +182,8 @@ def diagnostics_endpoint(model: str):
     Args:
         model: the generator (fashion-ebgan, fashion-dcgan).
     """
-    get_model(model)  # checks the name
+    if model not in GANS:
+        raise ValueError(f"training diagnostics are a GAN's: model must be one of {', '.join(GANS)}, got {model!r}")
     figures = test_figures(model)
     rows = "\n".join(f"| {k} | {v:.4g} |" for k, v in figures.items())
     plot = output_file((CHECKPOINTS_DIR / model / "diagnostics.png").read_bytes(), ".png")

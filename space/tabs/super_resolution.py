@@ -28,6 +28,7 @@ from ..common import (
     UPLOADED,
     CheckedSlider,
     ImageUpload,
+    NumberChoice,
     deadline_progress,
     get_model,
     handler,
@@ -183,7 +184,7 @@ def create_tab():
                     type="filepath", label="upload (optional)", image_mode=None, sources=["upload", "clipboard"]
                 )
                 example = gr.Dropdown(example_choices(), value="photo: camera", label="or an example")
-                scale = gr.Radio([2, 4], value=2, label="factor")
+                scale = NumberChoice([2, 4], value=2, label="factor")
                 method = gr.Radio(list(METHODS), value="internal", label="method")
                 model = gr.Dropdown(SR_MODELS, value=SR_MODELS[0] if SR_MODELS else None, label="learned model")
                 steps = CheckedSlider(10, MAX_STEPS, value=DEFAULT_STEPS, step=10, label="internal training steps")
