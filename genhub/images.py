@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import json
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -244,3 +245,24 @@ def random_holes(
         else torch.full((n,), HOLE_KINDS.index(kind))
     )
     return masks[chosen, torch.arange(n)].float()[:, None]
+
+
+_RENDER_LOCK = threading.Lock()  # matplotlib's text and mathtext parsers are shared: one figure renders at a time
+
+
+def new_figure(nrows: int = 1, ncols: int = 1, **figure_kwargs):
+    """(figure, axes) from matplotlib's object-oriented API: a Figure of its own, never pyplot's global state (which
+    is not safe from a server's worker threads); render it with figure_png."""
+    from matplotlib.figure import Figure  # noqa: PLC0415 (matplotlib loads on the first plot)
+
+    figure = Figure(**figure_kwargs)
+    return figure, figure.subplots(nrows, ncols)
+
+
+def figure_png(figure) -> bytes:
+    """A figure of new_figure's as PNG bytes (laid out tight), rendered under a lock."""
+    buffer = io.BytesIO()
+    with _RENDER_LOCK:
+        figure.tight_layout()
+        figure.savefig(buffer, format="png")
+    return buffer.getvalue()

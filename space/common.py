@@ -20,7 +20,6 @@ import uuid
 from pathlib import Path
 
 import gradio as gr
-import numpy as np
 import torch
 from PIL import Image
 from transformers.utils import logging as transformers_logging
@@ -116,16 +115,6 @@ def checked_class(class_name: str):
     if class_name not in CLASSES:
         raise ValueError(f"class must be 'any' or one of {', '.join(CLASSES)}")
     return class_name
-
-
-def figure_to_image(fig) -> Image.Image:
-    """A matplotlib figure as a PIL image (closed afterwards)."""
-    import matplotlib.pyplot as plt
-
-    fig.canvas.draw()
-    image = Image.fromarray(np.asarray(fig.canvas.buffer_rgba())).convert("RGB")
-    plt.close(fig)
-    return image
 
 
 def get_model(name: str):

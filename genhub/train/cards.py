@@ -8,7 +8,7 @@ from pathlib import Path
 import torch
 
 from ..hub import make_card
-from ..images import grid, png_bytes
+from ..images import figure_png, grid, new_figure, png_bytes
 from ..metrics import steerability
 from ..models import (
     CHECKPOINTS_DIR,
@@ -28,19 +28,13 @@ from .recipes import Recipe
 def diagnostics_plot(log: dict, title: str) -> bytes:
     """The three pitfalls as a PNG: losses and energies, generator gradient norm, class histogram over
     training, and the loss oscillation (rolling std of L_G over 100 steps)."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import io
-
-    import matplotlib.pyplot as plt
     import numpy as np
 
     def smooth(values, window=50):
         v = np.asarray(values, dtype=float)
         return np.convolve(v, np.ones(window) / window, mode="valid") if len(v) > window else v
 
-    fig, axes = plt.subplots(2, 2, figsize=(11, 7), dpi=90)
+    fig, axes = new_figure(2, 2, figsize=(11, 7), dpi=90)
     a = axes[0, 0]
     for key in ("cost_loss", "generator_loss", "energy_real", "energy_fake"):
         a.plot(smooth(log[key]), label=key, lw=1)
@@ -76,11 +70,7 @@ def diagnostics_plot(log: dict, title: str) -> bytes:
         a.plot(np.arange(99, len(g)), rolling, lw=1, color="#8172b2")
     a.set(title="rolling std of L_G over 100 steps (unstable convergence)", xlabel="step")
     fig.suptitle(title)
-    fig.tight_layout()
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png")
-    plt.close(fig)
-    return buffer.getvalue()
+    return figure_png(fig)
 
 
 def walks_table(figures: dict[str, dict]) -> str:
@@ -276,14 +266,7 @@ def tokenizer_files(model) -> dict[str, bytes]:
 def scorecard_plot(gan, walks, num_images: int = 100) -> bytes:
     """The steerability scorecard as a PNG: per edit, achieved (walk) and target change against the requested
     alpha over the whole range, measured on generated items (genhub.metrics.steerability)."""
-    import io
-
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, axes = plt.subplots(2, 3, figsize=(12, 7), dpi=90)
+    fig, axes = new_figure(2, 3, figsize=(12, 7), dpi=90)
     for ax, edit in zip(axes.flat, walks.config.edits):
         alphas = EDITS[edit].alphas(9)
         rows = [steerability(gan, walks, edit, a, None, num_images) for a in alphas]
@@ -298,8 +281,4 @@ def scorecard_plot(gan, walks, num_images: int = 100) -> bytes:
         ax.legend(fontsize=7, loc="upper left")
         twin.legend(fontsize=7, loc="lower right")
     fig.suptitle(f"steerability scorecard: {walks.config.generator_name}")
-    fig.tight_layout()
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png")
-    plt.close(fig)
-    return buffer.getvalue()
+    return figure_png(fig)

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 
 import torch
 
+from ..images import figure_png, new_figure
 from ..models import VAE, ConditionalGAN, ConditionalGANConfig, VAEConfig
 
 FAMILIES = ("ebgan", "nonsaturating", "minimax", "vae")
@@ -292,15 +293,9 @@ PRESETS = {  # name -> (settings, what to look at); the signatures are measured 
 def live_plot(event: LiveEvent, settings: LiveSettings) -> bytes:
     """The run so far as a PNG: losses and energies, the generator's gradient norm (log scale), the class histogram
     of the samples (trained classes in colour), and the rolling std of the generator's loss."""
-    import io  # noqa: PLC0415
-
-    import matplotlib  # noqa: PLC0415
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt  # noqa: PLC0415
     import numpy as np  # noqa: PLC0415
 
-    fig, axes = plt.subplots(2, 2, figsize=(10, 6), dpi=80)
+    fig, axes = new_figure(2, 2, figsize=(10, 6.4), dpi=80)
     h = event.history
     for key, values in h.items():
         if key != "generator_grad_norm":
@@ -312,17 +307,14 @@ def live_plot(event: LiveEvent, settings: LiveSettings) -> bytes:
     colours = ["#4c72b0" if c in settings.classes else "#cccccc" for c in range(10)]
     axes[1, 0].bar(range(10), event.histogram, color=colours)
     axes[1, 0].axhline(1 / len(settings.classes), color="k", lw=0.8, ls=":")
-    axes[1, 0].set(
-        title=f"class histogram of samples (KL to uniform {event.histogram_kl:.2f})", xticks=range(10), ylim=(0, 1)
-    )
+    from ..data import FASHION_CLASSES  # noqa: PLC0415
+
+    axes[1, 0].set(title=f"class of the samples (KL to uniform {event.histogram_kl:.2f})", ylim=(0, 1))
+    axes[1, 0].set_xticks(range(10), [name.split("/")[0] for name in FASHION_CLASSES], rotation=45, ha="right")
     g = np.asarray(h.get("generator_loss", h.get("loss", [])), dtype=float)
     if len(g) > 20:
         axes[1, 1].plot(
             np.arange(19, len(g)), np.lib.stride_tricks.sliding_window_view(g, 20).std(1), lw=1, color="#8172b2"
         )
     axes[1, 1].set(title="rolling std of the generator's loss (20 steps)", xlabel="step")
-    fig.tight_layout()
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png")
-    plt.close(fig)
-    return buffer.getvalue()
+    return figure_png(fig)

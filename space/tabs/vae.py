@@ -5,11 +5,11 @@ from __future__ import annotations
 import html
 
 import gradio as gr
-import matplotlib
 import numpy as np
 import torch
 from PIL import Image
 
+from genhub.images import figure_png, new_figure
 from genhub.models import VAE
 from genhub.operations import interpolate, latent_traversal, sample
 
@@ -19,23 +19,19 @@ from ..common import (
     CheckedSlider,
     editor_expr,
     example_picker,
-    figure_to_image,
     first_result,
     get_model,
     handler,
-    image_file,
     image_input,
     input_code,
     number,
     on_run,
+    output_file,
     recipe,
     resolve_seed,
     show,
     user_image,
 )
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
 
 DEFAULT_VAE = (VAES or ["fashion-vae"])[0]  # the lowest measured sample FID (the two-stage VAE when shipped)
 LESSON = """### The variational autoencoder: an autoencoder whose code is a distribution
@@ -78,13 +74,12 @@ def vae_sample_endpoint(model: str, num_images: int, seed: int):
 
 def moments_plot(mean: torch.Tensor, logvar: torch.Tensor) -> Image.Image:
     std = (0.5 * logvar).exp()
-    fig, ax = plt.subplots(figsize=(6, 2.6), dpi=100)
+    fig, ax = new_figure(figsize=(8, 3.2), dpi=100)
     dims = np.arange(len(mean))
     ax.bar(dims, mean.numpy(), yerr=std.numpy(), color="#4c72b0", ecolor="#dd8452", capsize=3)
     ax.axhline(0, color="gray", lw=0.8)
     ax.set(xlabel="latent dimension i", ylabel="E(z)_i ± sqrt(V(z)_i)", xticks=dims)
-    fig.tight_layout()
-    return image_file(figure_to_image(fig))
+    return output_file(figure_png(fig), ".png")
 
 
 @handler
