@@ -13,7 +13,6 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from diffusers.utils import make_image_grid
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 UPLOAD_FORMATS = ("PNG", "JPEG", "WEBP", "BMP", "GIF", "TIFF")  # accepted upload formats
@@ -53,6 +52,8 @@ def grid(images: torch.Tensor, ncols: int | None = None, scale: int = 1, pad: in
     tiles = [to_pil(img, scale) for img in padded]
     blank = (38,) * len(tiles[0].getbands())  # dark grey in every band
     tiles += [Image.new(tiles[0].mode, tiles[0].size, blank if len(blank) > 1 else blank[0])] * (nrows * ncols - n)
+    from diffusers.utils import make_image_grid  # noqa: PLC0415 (diffusers loads on the first grid)
+
     return make_image_grid(tiles, rows=nrows, cols=ncols)
 
 

@@ -15,6 +15,7 @@ import math
 import re
 import secrets
 import tempfile
+import threading
 import time
 import uuid
 from pathlib import Path
@@ -55,28 +56,40 @@ SPACE_URL = "http://127.0.0.1:7860/"  # where the app runs locally; on the Hub, 
 SCALE = 8  # 28x28 images are shown 8x larger, nearest neighbour
 
 
+def check_checkpoint(folder: Path) -> str:
+    """A checkpoint folder's model_type, from its config and its weights file's header alone (a load costs a second
+    a model at start-up; the weights themselves load on first use, strictly, in get_model). Raises on a missing or
+    bad config and on a truncated or corrupt weights file."""
+    from safetensors import safe_open  # noqa: PLC0415
+    from transformers import AutoConfig  # noqa: PLC0415
+
+    config = AutoConfig.from_pretrained(folder)
+    with safe_open(str(folder / "model.safetensors"), "pt") as weights:
+        if not list(weights.keys()):
+            raise OSError("the weights file holds no tensors")
+    return config.model_type
+
+
 def discover_models() -> tuple[dict[str, str], dict[str, str]]:
-    """Check every checkpoint folder once at start-up: {name: model_type} of those that load strictly, and
-    {name: reason} of the broken ones (logged once, left out of the menus). Hidden folders (a save in progress or
-    killed: `.<name>.XXXX`) are not checkpoints and are skipped."""
+    """Check every checkpoint folder once at start-up: {name: model_type} of those whose config and weights file
+    read, and {name: reason} of the broken ones (logged once, left out of the menus). Hidden folders (a save in
+    progress or killed: `.<name>.XXXX`) are not checkpoints and are skipped."""
     found, broken = {}, {}
     folders = sorted(CHECKPOINTS_DIR.iterdir()) if CHECKPOINTS_DIR.is_dir() else []
     for folder in folders:
         if not folder.is_dir() or folder.name.startswith("."):
             continue
         try:
-            model = genhub.load_model(folder)
+            found[folder.name] = check_checkpoint(folder)
         except Exception as err:  # noqa: BLE001 - any failure leaves this model out, the rest serve
             reason = str(err).replace(str(folder), folder.name).replace(str(CHECKPOINTS_DIR), "checkpoints")
             broken[folder.name] = reason.splitlines()[0][:300]
             log.warning("checkpoint %s left out: %s", folder.name, broken[folder.name])
-            continue
-        _LOADED[folder.name] = model
-        found[folder.name] = model.config.model_type
     return found, broken
 
 
-_LOADED: dict = {}  # the models loaded at start-up, shared read-only by every request
+_LOADED: dict = {}  # the models loaded so far (on first use), shared read-only by every request
+_LOAD_LOCK = threading.Lock()
 MODELS, BROKEN = discover_models()
 
 
@@ -118,10 +131,13 @@ def checked_class(class_name: str):
 
 
 def get_model(name: str):
-    """A model checked and loaded at start-up (the menus offer only these)."""
-    if name not in _LOADED:
+    """A checked model, loaded strictly on its first use and kept (the menus offer only these)."""
+    if name not in MODELS:
         raise ValueError(f"unknown model {name!r}; available: {', '.join(MODELS)}")
-    return _LOADED[name]
+    with _LOAD_LOCK:
+        if name not in _LOADED:
+            _LOADED[name] = genhub.load_model(CHECKPOINTS_DIR / name)
+        return _LOADED[name]
 
 
 EXAMPLES, EXAMPLE_NAMES = example_items()
@@ -184,28 +200,30 @@ def resolve_seed(seed) -> int:
     return secrets.randbelow(2**31) if seed == -1 else seed
 
 
-EXAMPLE_THUMBS = [(grid(EXAMPLES[i : i + 1], scale=3), f"#{i}") for i in range(len(EXAMPLES))]
+SHEET_COLUMNS, SHEET_TILE = 10, (28 + 2) * 2  # the example sheet: 10 items a row, each 28 px + a 1-px border, x2
+EXAMPLE_SHEET = grid(EXAMPLES, ncols=SHEET_COLUMNS, scale=2, pad=1)  # one image (a gallery of 100 cost ~0.2 s each)
 
 
 def pick_example(evt: gr.SelectData) -> int:
-    return evt.index
+    """The example index under a click on the sheet (gradio gives the click's pixel in the image)."""
+    x, y = evt.index
+    return min(len(EXAMPLES) - 1, int(y) // SHEET_TILE * SHEET_COLUMNS + min(int(x) // SHEET_TILE, SHEET_COLUMNS - 1))
 
 
 def example_picker(label: str, value: int = 0) -> gr.Slider:
-    """The shipped test examples as a visible gallery; clicking one sets the index (the value the API takes)."""
+    """The shipped test examples as one clickable sheet; clicking an item sets the index (the value the API takes)."""
     with gr.Column(min_width=320):
         index = CheckedSlider(0, len(EXAMPLES) - 1, value=value, step=1, label=f"{label} (# in the example set)")
-        gallery = gr.Gallery(
-            EXAMPLE_THUMBS,
-            columns=10,
-            rows=2,
-            height=190,
-            allow_preview=False,
+        sheet = gr.Image(
+            EXAMPLE_SHEET,
+            height=300,
             show_label=False,
-            object_fit="contain",
-            label=label,
+            interactive=False,
+            buttons=[],
+            format="png",
+            label=f"{label}: click one",
         )
-        gallery.select(pick_example, None, index, api_visibility="private")
+        sheet.select(pick_example, None, index, api_visibility="private")
     return index
 
 

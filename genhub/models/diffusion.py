@@ -11,31 +11,31 @@ Source: beyond the lecture (../shared/lecture) - its VAE and GAN next to the fam
 
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass
 
 import torch
-from diffusers import (
-    DDIMScheduler,
-    DDPMScheduler,
-    DPMSolverMultistepScheduler,
-    EulerAncestralDiscreteScheduler,
-    UNet2DModel,
-)
 from transformers import PretrainedConfig, PreTrainedModel
 from transformers.utils import ModelOutput
 
 from ..images import as_output
 
-SAMPLERS = {  # name -> diffusers scheduler class; every one loads from the same schedule config
-    "dpm_solver": DPMSolverMultistepScheduler,  # DPM-Solver++ (2M): good images in 10-25 steps
-    "ddim": DDIMScheduler,  # deterministic DDIM (eta = 0)
-    "euler_ancestral": EulerAncestralDiscreteScheduler,  # stochastic Euler steps
-    "ddpm": DDPMScheduler,  # the ancestral sampler the model was trained for (best with many steps)
+SAMPLERS = {  # name -> diffusers scheduler class (imported on first use: diffusers' schedulers pull in scipy.stats,
+    # most of a second at the Space's start); every one loads from the same schedule config
+    "dpm_solver": "DPMSolverMultistepScheduler",  # DPM-Solver++ (2M): good images in 10-25 steps
+    "ddim": "DDIMScheduler",  # deterministic DDIM (eta = 0)
+    "euler_ancestral": "EulerAncestralDiscreteScheduler",  # stochastic Euler steps
+    "ddpm": "DDPMScheduler",  # the ancestral sampler the model was trained for (best with many steps)
 }
 MAX_BATCH = 1024  # largest number of images one generate() call makes
 MAX_STEPS = 1000  # most sampling steps (the training schedule's length)
 MAX_GUIDANCE = 20.0  # largest guidance scale accepted
 CHUNK = 64  # images denoised together
+
+
+def scheduler_class(name: str):
+    """A diffusers scheduler class by name (e.g. "DDIMScheduler")."""
+    return getattr(importlib.import_module("diffusers"), name)
 
 
 class DiffusionConfig(PretrainedConfig):
@@ -126,6 +126,8 @@ class Diffusion(PreTrainedModel):
         depth = len(config.block_out_channels)
         down = ["AttnDownBlock2D" if i in config.attention_levels else "DownBlock2D" for i in range(depth)]
         up = ["AttnUpBlock2D" if depth - 1 - i in config.attention_levels else "UpBlock2D" for i in range(depth)]
+        from diffusers import UNet2DModel  # noqa: PLC0415 (diffusers loads with the first diffusion model)
+
         self.unet = UNet2DModel(
             sample_size=config.image_size,
             in_channels=config.num_channels,
@@ -147,7 +149,7 @@ class Diffusion(PreTrainedModel):
         sampler = self.config.default_sampler if sampler is None else sampler
         if sampler not in SAMPLERS:
             raise ValueError(f"unknown sampler {sampler!r}; accepted: {', '.join(sorted(SAMPLERS))}")
-        return SAMPLERS[sampler].from_config(self.config.scheduler_config)
+        return scheduler_class(SAMPLERS[sampler]).from_config(self.config.scheduler_config)
 
     def forward(self, images: torch.Tensor, labels: torch.Tensor | None = None, generator=None) -> DiffusionOutput:
         """The denoising loss on images (N, C, H, W) in [0, 1] with their class labels (N,) (None: unconditional)."""
@@ -165,9 +167,10 @@ class Diffusion(PreTrainedModel):
         loss = (prediction - noise).pow(2).flatten(1).sum(1).mean()
         return DiffusionOutput(loss=loss, noise_prediction=prediction)
 
-    def _train_schedule(self) -> DDPMScheduler:
+    def _train_schedule(self):
+        """The forward process q(x_t | x_0): diffusers' DDPMScheduler of the model's schedule (made once)."""
         if not hasattr(self, "_ddpm"):
-            self._ddpm = DDPMScheduler.from_config(self.config.scheduler_config)
+            self._ddpm = self.scheduler("ddpm")
         return self._ddpm
 
     def guided_noise(self, x_t: torch.Tensor, t, labels: torch.Tensor, guidance_scale: float) -> torch.Tensor:

@@ -25,7 +25,6 @@ from dataclasses import dataclass
 
 import torch
 import torch.nn.functional as F
-from diffusers.utils.torch_utils import randn_tensor
 from transformers import PretrainedConfig, PreTrainedModel
 from transformers.utils import ModelOutput
 
@@ -222,6 +221,8 @@ class VAE(PreTrainedModel):
             if isinstance(num_images, bool) or not isinstance(num_images, int) or not 1 <= num_images <= 1024:
                 raise ValueError(f"num_images must be an integer in 1..1024, got {num_images!r}")
             shape = (num_images, self.config.latent_dim)
+            from diffusers.utils.torch_utils import randn_tensor  # noqa: PLC0415 (diffusers loads on first use)
+
             noise = randn_tensor(shape, generator=generator, device=self.device, dtype=self.dtype)
             latents = self.sample_latents(noise, stages)
         elif latents.ndim != 2 or latents.shape[1] != self.config.latent_dim:
