@@ -101,10 +101,15 @@ def check_internal_work(low: torch.Tensor, scale: int, steps: int) -> None:
     """Refuse an internal request estimated over MAX_INTERNAL_SECONDS (training steps + the output's size)."""
     work = internal_seconds(low.shape[2], low.shape[3], scale, steps)
     if work > MAX_INTERNAL_SECONDS:
+        fits = max(
+            (s for s in range(10, steps, 10) if internal_seconds(*low.shape[2:], scale, s) <= MAX_INTERNAL_SECONDS),
+            default=0,
+        )
+        advice = f"ask for at most {fits} steps" if fits else "ask for a smaller image or factor 2"
         raise ValueError(
             f"this request would take about {work:.0f} s ({steps} training steps, then a "
             f"{low.shape[3] * scale}x{low.shape[2] * scale} output); at most {MAX_INTERNAL_SECONDS} s are allowed: "
-            "ask for fewer steps, a smaller image or factor 2"
+            f"{advice}"
         )
 
 
@@ -148,6 +153,13 @@ def super_resolve_endpoint(
         progress=lambda done, total: report(done / total, f"internal training step {done}/{total}"),
     )
     base = super_resolve(low, scale, "bicubic")
+    if method == "learned" and (image or not example.startswith("fashion: ")):
+        info_note = (
+            f"\n\n*{html.escape(model)} was trained on 28x28 grey Fashion-MNIST items, not photos: it upscales this "
+            "image's brightness with what it learned from clothes (colour by bicubic). For photos use internal.*"
+        )
+    else:
+        info_note = ""
     zoom = 8 if out.shape[2] <= 56 else 1  # enlarge tiny Fashion-MNIST results for the eye
     info = f"Input: {source}, {low.shape[3]}x{low.shape[2]} → {out.shape[3]}x{out.shape[2]} ({method})."
     if truth is not None:
@@ -155,6 +167,7 @@ def super_resolve_endpoint(
         info += "\n\n| | PSNR (dB) | SSIM |\n|---|---|---|\n" + "\n".join(
             f"| {name} | {psnr(x, truth).item():.2f} | {ssim(x, truth).item():.4f} |" for name, x in rows
         )
+    info += info_note
     params = dict(
         image=upload_expr() if image else None, example=example, scale=scale, method=method, model=model, steps=steps
     )
