@@ -27,6 +27,7 @@ from transformers.utils import ModelOutput
 from ..images import as_output
 from .layers import ConditionalGenerator, ConvDecoder, ConvEncoder
 
+ARCHITECTURES = ("conv", "mlp")  # mlp: the playground's, fast enough to learn live on a CPU
 OBJECTIVES = ("energy", "nonsaturating", "minimax")  # minimax: the saturating log(1 - D(G(z))) of Goodfellow 2014
 MAX_BATCH = 1024  # largest number of images one generate() call makes
 
@@ -41,15 +42,18 @@ class ConditionalGANConfig(PretrainedConfig):
         latent_dim: int = 64,  # size of z
         num_classes: int = 10,  # number of classes the generator is conditioned on
         class_embed_dim: int = 32,  # size of the shared class embedding (BigGAN)
-        generator_channels: tuple[int, int] | list[int] = (128, 64),  # generator widths at 7x7 and 14x14
-        cost_channels: tuple[int, int] | list[int] = (32, 64),  # cost network widths at 14x14 and 7x7
+        generator_channels: tuple[int, int] | list[int] = (128, 64),  # generator widths at 7x7 and 14x14 (mlp: hidden)
+        cost_channels: tuple[int, int] | list[int] = (32, 64),  # cost network widths at 14x14 and 7x7 (mlp: hidden)
         cost_code_dim: int = 64,  # size of Enc(x): the energy autoencoder's code, or phi(x) of the baseline
         objective: str = "energy",  # "energy" (EBGAN, the lecture's), "nonsaturating" (DCGAN) or "minimax" (saturating)
         margin: float = 20.0,  # m of the hinge [m - C(G(z))]^+, in the energy's units (squared error per image)
         pull_away_weight: float = 0.0,  # weight of the pulling-away term f_PT in L_G (0 = off)
         class_names: list[str] | None = None,  # class names, index = class id
+        architecture: str = "conv",  # "conv" (BigGAN-style blocks) or "mlp" (fully connected: ~10x faster a step)
         **kwargs,
     ):
+        if architecture not in ARCHITECTURES:
+            raise ValueError(f"architecture must be one of {ARCHITECTURES}, got {architecture!r}")
         if image_size != 28:
             raise ValueError(f"the GAN's conv stacks work on 28x28 images, got image_size={image_size}")
         if min(num_channels, latent_dim, class_embed_dim, cost_code_dim) < 1 or num_classes < 1:
@@ -77,6 +81,7 @@ class ConditionalGANConfig(PretrainedConfig):
         self.margin = float(margin)
         self.pull_away_weight = float(pull_away_weight)
         self.class_names = class_names
+        self.architecture = architecture
         if class_names:  # the Hub's label vocabulary, from the class names (not transformers' 2-label default)
             kwargs["id2label"] = dict(enumerate(class_names))
             kwargs["label2id"] = {name: i for i, name in enumerate(class_names)}
@@ -144,6 +149,29 @@ class Generator(ConditionalGenerator):
         return super().forward(torch.cat([latents, soft_lookup(self.class_embedding, labels)], dim=1))
 
 
+def mlp(widths: list[int]) -> nn.Sequential:
+    """Linear layers through `widths` with leaky ReLUs between them (none after the last)."""
+    layers = []
+    for i, (a, b) in enumerate(zip(widths, widths[1:])):
+        layers += [nn.Linear(a, b)] + ([nn.LeakyReLU(0.2)] if i < len(widths) - 2 else [])
+    return nn.Sequential(*layers)
+
+
+class MLPGenerator(nn.Module):
+    """G(z, y) fully connected: [z, embed(y)] -> hidden widths -> (N, C, 28, 28) in [-1, 1]."""
+
+    def __init__(self, config: ConditionalGANConfig):
+        super().__init__()
+        self.class_embedding = nn.Embedding(config.num_classes, config.class_embed_dim)
+        self.shape = (config.num_channels, config.image_size, config.image_size)
+        pixels = config.num_channels * config.image_size**2
+        self.net = mlp([config.latent_dim + config.class_embed_dim, *config.generator_channels, pixels])
+
+    def forward(self, latents: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+        h = torch.cat([latents, soft_lookup(self.class_embedding, labels)], dim=1)
+        return torch.tanh(self.net(h)).view(-1, *self.shape)  # (N, C * H * W) -> (N, C, H, W)
+
+
 class CostNetwork(nn.Module):
     """C(x, y): the class enters as constant one-hot planes beside the image."""
 
@@ -151,8 +179,15 @@ class CostNetwork(nn.Module):
         super().__init__()
         self.num_classes = config.num_classes
         channels = tuple(config.cost_channels)
-        self.encoder = ConvEncoder(config.num_channels + config.num_classes, channels, config.cost_code_dim)
-        if config.objective == "energy":
+        self.flat = config.architecture == "mlp"
+        pixels = config.num_channels * config.image_size**2
+        if self.flat:  # the class enters as a one-hot vector beside the flattened image
+            self.encoder = mlp([pixels + config.num_classes, *channels, config.cost_code_dim])
+        else:
+            self.encoder = ConvEncoder(config.num_channels + config.num_classes, channels, config.cost_code_dim)
+        if config.objective == "energy" and self.flat:
+            self.decoder = mlp([config.cost_code_dim, *channels[::-1], pixels])
+        elif config.objective == "energy":
             self.decoder = ConvDecoder(config.cost_code_dim, channels, config.num_channels)
         else:
             self.logit = nn.Linear(config.cost_code_dim, 1)  # w
@@ -160,6 +195,8 @@ class CostNetwork(nn.Module):
 
     def encode(self, images: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
         weights = F.one_hot(labels, self.num_classes).float() if labels.ndim == 1 else labels  # (N, num_classes)
+        if self.flat:
+            return self.encoder(torch.cat([images.flatten(1) * 2 - 1, weights.to(images.dtype)], dim=1))
         planes = weights[:, :, None, None].expand(-1, -1, *images.shape[2:])
         return self.encoder(torch.cat([images * 2 - 1, planes], dim=1))  # (N, cost_code_dim)
 
@@ -167,7 +204,7 @@ class CostNetwork(nn.Module):
         """Energy per image (N,) (low = real) and the code Enc(x) (N, cost_code_dim)."""
         code = self.encode(images, labels)
         if hasattr(self, "decoder"):
-            x_hat = (torch.tanh(self.decoder(code)) + 1) / 2  # [0, 1]
+            x_hat = (torch.tanh(self.decoder(code).view_as(images)) + 1) / 2  # [0, 1]
             return (x_hat - images).pow(2).flatten(1).sum(1), code
         phi = F.leaky_relu(code, 0.2)
         return -(self.logit(phi)[:, 0] + (soft_lookup(self.projection, labels) * phi).sum(1)), code  # energy = -D(x, y)
@@ -191,7 +228,7 @@ class ConditionalGAN(PreTrainedModel):
 
     def __init__(self, config: ConditionalGANConfig):
         super().__init__(config)
-        self.generator = Generator(config)
+        self.generator = MLPGenerator(config) if config.architecture == "mlp" else Generator(config)
         self.cost = CostNetwork(config)
         self.post_init()
 

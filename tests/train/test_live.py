@@ -78,10 +78,13 @@ def budget(name: str, steps: int) -> LiveSettings:
 
 @pytest.mark.slow
 def test_each_preset_shows_its_signature(classifier):
-    healthy = run(budget("healthy", 500), classifier)[-1]
-    vanishing = run(budget("vanishing gradients", 60), classifier)[-1]
+    healthy = run(budget("healthy", 300), classifier)[-1]
+    vanishing = run(budget("vanishing gradients", 150), classifier)[-1]
     collapse = run(budget("mode collapse", 300), classifier)[-1]
     unstable = run(budget("unstable convergence", 300), classifier)[-1]
+    # healthy: within 300 steps (about 8 s on 2 quiet cores) the samples read as the trained classes, in proportion
+    trained = sum(healthy.histogram[c] for c in PRESETS["healthy"][0].classes)
+    assert trained >= 0.6 and healthy.histogram_kl < 0.6
     grad = {
         name: np.asarray(e.history["generator_grad_norm"])
         for name, e in (("healthy", healthy), ("vanishing", vanishing))
@@ -90,10 +93,10 @@ def test_each_preset_shows_its_signature(classifier):
     assert np.median(grad["vanishing"][10:]) < 0.01 * np.median(grad["healthy"][10:])
     assert np.median(grad["vanishing"][10:]) < 0.1 * grad["vanishing"][0]
     # mode collapse: trained classes go missing from the samples
-    assert collapse.histogram_kl > healthy.histogram_kl + 0.5
+    assert collapse.histogram_kl > healthy.histogram_kl + 2 and max(collapse.histogram) > 0.8
     # unstable convergence: the generator's loss oscillates far more than in the healthy run
     roll = {
         name: np.lib.stride_tricks.sliding_window_view(np.asarray(e.history["generator_loss"]), 50).std(1)
         for name, e in (("healthy", healthy), ("unstable", unstable))
     }
-    assert np.median(roll["unstable"]) > 1.5 * np.median(roll["healthy"])
+    assert np.median(roll["unstable"]) > 3 * np.median(roll["healthy"])
