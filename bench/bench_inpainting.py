@@ -1,4 +1,5 @@
-"""Inpainting on the Fashion-MNIST test set: VAE prior, GAN prior, OpenCV Telea and Navier-Stokes, mean fill.
+"""Inpainting on the Fashion-MNIST test set: VAE, GAN and diffusion (RePaint) priors, OpenCV Telea and Navier-Stokes,
+mean fill.
 
 For each mask (centre 14x14, left half, 4 random 8x8 blocks, 2 random brush strokes): PSNR and SSIM inside the hole (SSIM
 over the hole's bounding box), accuracy on the filled images of the evaluation classifier and of an independent one
@@ -32,6 +33,10 @@ from genhub.operations.inpainting import (  # noqa: E402
     inpaint_baseline,
     preset_mask,  # noqa: E402
 )
+
+
+def prior_kind(name: str) -> str:
+    return "diffusion (RePaint)" if "diffusion" in name else "GAN" if "gan" in name else "VAE"
 
 
 def masks(kind: str, n: int) -> torch.Tensor:
@@ -71,7 +76,7 @@ def main():
     tag = ", guided" if guide else ""
     weight = "the prior's default" if args.guide_weight is None else args.guide_weight
     priors = {
-        f"{'GAN' if 'gan' in name else 'VAE'} prior ({name}{tag})": genhub.load_model(name).to(args.device)
+        f"{prior_kind(name)} prior ({name}{tag})": genhub.load_model(name).to(args.device)
         for name in args.priors.split(",")
     }
     from sklearn.neighbors import KNeighborsClassifier  # noqa: PLC0415

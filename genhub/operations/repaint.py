@@ -23,6 +23,7 @@ from .inpainting import InpaintingOutput
 from .masks import binary_mask
 
 MAX_STEPS = 250  # most RePaint steps (before resampling) one call takes
+CHUNK = 64  # images denoised together
 
 
 def _check(model, steps, jump_length, jump_n_sample, guidance_scale) -> None:
@@ -74,12 +75,23 @@ def repaint(
     known = (1 - mask).to(device, dtype)  # diffusers' RePaint: 1 = keep
     original = (images * 2 - 1).to(device, dtype)
     labels = labels.to(device)
-    # 2. the RePaint schedule (eta = 1: DDPM's noise, as in the paper) from the model's own noise schedule
-    scheduler = RePaintScheduler.from_config(model.config.scheduler_config, eta=1.0)
-    scheduler.set_timesteps(num_inference_steps, jump_length, jump_n_sample, device=device)
     source = generator.device if generator is not None else torch.device("cpu")
-    x = torch.randn(images.shape, generator=generator, device=source).to(device, dtype)
-    # 3. denoise with the known pixels re-imposed at every step; jump back and forth to resample
+    noise = torch.randn(images.shape, generator=generator, device=source).to(device, dtype)  # x_T, drawn up front
+    run = (num_inference_steps, jump_length, jump_n_sample, scale, generator)
+    parts = [
+        _repaint_chunk(model, *chunk, *run, progress)
+        for chunk in zip(noise.split(CHUNK), original.split(CHUNK), known.split(CHUNK), labels.split(CHUNK))
+    ]  # chunks of CHUNK images: a CPU's caches favour small batches
+    raw = ((torch.cat(parts) + 1) / 2).clamp(0, 1).float().to(images.device)
+    filled = torch.where(mask.bool(), raw, images)
+    return InpaintingOutput(images=filled, raw=raw, class_labels=labels.cpu())
+
+
+def _repaint_chunk(model, x, original, known, labels, steps, jump_length, jump_n_sample, scale, generator, progress):
+    """One chunk from x_T to x_0 in [-1, 1]: the RePaint schedule (eta = 1: DDPM's noise, as in the paper) from the
+    model's own noise schedule; the known pixels re-imposed at every step; jumps back and forth to resample."""
+    scheduler = RePaintScheduler.from_config(model.config.scheduler_config, eta=1.0)
+    scheduler.set_timesteps(steps, jump_length, jump_n_sample, device=x.device)
     t_last, total = scheduler.timesteps[0] + 1, len(scheduler.timesteps)
     for i, t in enumerate(scheduler.timesteps):
         if t < t_last:
@@ -90,9 +102,7 @@ def repaint(
         t_last = t
         if progress is not None:
             progress(i + 1, total)
-    raw = ((x + 1) / 2).clamp(0, 1).float().to(images.device)
-    filled = torch.where(mask.bool(), raw, images)
-    return InpaintingOutput(images=filled, raw=raw, class_labels=labels.cpu())
+    return x
 
 
 def _classes(model, images, mask, class_labels, class_guide) -> torch.Tensor | None:
