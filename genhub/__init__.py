@@ -34,6 +34,8 @@ _MODELS = (
     "WalksConfig",
     "TextGAN",
     "TextGANConfig",
+    "ToyGAN",
+    "ToyGANConfig",
 )
 __all__ = list(_MODELS)
 __version__ = "0.1.0"

@@ -251,13 +251,13 @@ def random_holes(
 _RENDER_LOCK = threading.Lock()  # matplotlib's text and mathtext parsers are shared: one figure renders at a time
 
 
-def new_figure(nrows: int = 1, ncols: int = 1, **figure_kwargs):
+def new_figure(nrows: int = 1, ncols: int = 1, gridspec_kw: dict | None = None, **figure_kwargs):
     """(figure, axes) from matplotlib's object-oriented API: a Figure of its own, never pyplot's global state (which
     is not safe from a server's worker threads); render it with figure_png."""
     from matplotlib.figure import Figure  # noqa: PLC0415 (matplotlib loads on the first plot)
 
     figure = Figure(**figure_kwargs)
-    return figure, figure.subplots(nrows, ncols)
+    return figure, figure.subplots(nrows, ncols, gridspec_kw=gridspec_kw)
 
 
 def figure_png(figure) -> bytes:

@@ -19,6 +19,7 @@ from .diffusion import Diffusion, DiffusionConfig, DiffusionSamples
 from .ebgan import EBGAN, ConditionalGAN, ConditionalGANConfig, EBGANConfig, GANLossOutput
 from .super_resolution import SuperResolution, SuperResolutionConfig, SuperResolutionOutput
 from .text_gan import TextGAN, TextGANConfig
+from .toy_gan import ToyGAN, ToyGANConfig
 from .vae import VAE, VAEConfig, VAEOutput
 from .walks import Walks, WalksConfig
 
@@ -31,6 +32,7 @@ FAMILIES = (
     (WalksConfig, Walks),
     (TextGANConfig, TextGAN),
     (DiffusionConfig, Diffusion),
+    (ToyGANConfig, ToyGAN),
 )
 for _config_class, _model_class in FAMILIES:
     AutoConfig.register(_config_class.model_type, _config_class, exist_ok=True)
@@ -120,6 +122,8 @@ __all__ = [
     "WalksConfig",
     "TextGAN",
     "TextGANConfig",
+    "ToyGAN",
+    "ToyGANConfig",
     "resolve_checkpoint",
     "CHECKPOINTS_DIR",
     "HUB_NAMESPACE",
