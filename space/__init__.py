@@ -7,7 +7,18 @@ import gradio as gr
 from transformers.utils import logging as transformers_logging
 
 from . import common, mcp
-from .tabs import autoencoders, caption, compare, inpaint, playground, sample, steer, super_resolution, vae
+from .tabs import (
+    autoencoders,
+    caption,
+    compare,
+    inpaint,
+    playground,
+    playground2d,
+    sample,
+    steer,
+    super_resolution,
+    vae,
+)
 
 TABS = (
     sample,
@@ -18,6 +29,7 @@ TABS = (
     caption,
     super_resolution,
     playground,
+    playground2d,
     compare,
 )  # in the order the page shows them
 LAUNCH = dict(  # for launch(): upload limit, no extra paths served, bounded sessions, an MCP tool server

@@ -40,7 +40,7 @@ class Live2DSettings:
     seed: int = 0
     max_steps: int = 3000  # generator updates
     max_seconds: float = 60.0
-    report_seconds: float = 0.5  # an event at least this often
+    report_seconds: float = 1.0  # an event at least this often (drawing it costs about a quarter second)
 
     def check(self) -> Live2DSettings:
         if self.dataset not in DATASETS or self.objective not in TOY_OBJECTIVES:
@@ -75,6 +75,19 @@ def mode_centres(dataset: str, drawn: torch.Tensor | None = None) -> torch.Tenso
     if drawn is None or drawn.ndim != 2 or drawn.shape[1] != 2 or len(drawn) < 1:
         raise ValueError("the drawn dataset needs points: draw at least one stroke")
     return drawn.float()
+
+
+def points_from_mask(mask: torch.Tensor, max_points: int = 64) -> torch.Tensor:
+    """Drawn points: the cells of a (1, 1, S, S) mask (genhub.images.mask_from_strokes of the strokes) as centres in
+    the plane [-EXTENT, EXTENT]^2, y up, at most max_points of them (evenly thinned)."""
+    rows, cols = mask[0, 0].nonzero(as_tuple=True)
+    if len(rows) == 0:
+        raise ValueError("the drawn dataset needs points: draw at least one stroke")
+    side = mask.shape[-1]
+    x = (cols.float() + 0.5) / side * 2 * EXTENT - EXTENT
+    y = EXTENT - (rows.float() + 0.5) / side * 2 * EXTENT
+    points = torch.stack([x, y], 1)
+    return points[torch.linspace(0, len(points) - 1, min(max_points, len(points))).round().long()]
 
 
 def modes_covered(points: torch.Tensor, centres: torch.Tensor, share: float = 0.01) -> int:

@@ -506,3 +506,29 @@ def test_compare_rows_and_table(client):
     assert "compare_families(models, class_label='Sneaker', seed=3" in how
     with pytest.raises(AppError, match="Dragon is not in the list of choices"):
         client.predict(class_name="Dragon", seed=3, api_name="/compare")
+
+
+def test_the_2d_playground_trains_on_a_ring_and_on_drawn_points(client, tmp_path):
+    import zipfile
+
+    import genhub
+
+    args = dict(
+        objective="nonsaturating", lr_generator=1e-3, lr_discriminator=1e-3, discriminator_steps=1, beta1=0.5, seed=0
+    )
+    plane, figures, model_file = client.predict(
+        dataset="ring", drawing=None, max_steps=600, **args, api_name="/playground_2d"
+    )
+    assert "step **600** of 600" in figures and "**8 of 8** modes" in figures and pixels(plane).ndim == 3
+    with zipfile.ZipFile(model_file) as archive:
+        archive.extractall(tmp_path)
+    model = genhub.load_model(tmp_path / "genhub-playground-2d")
+    assert model.generate(10).shape == (10, 2)
+    stroke = np.zeros((280, 280, 4), np.uint8)
+    stroke[130:150, 40:240] = (0, 0, 0, 255)  # one horizontal stroke: a line of modes
+    Image.fromarray(stroke).save(tmp_path / "stroke.png")
+    drawing = {"background": None, "layers": [handle_file(str(tmp_path / "stroke.png"))], "composite": None, "id": None}
+    _, figures, _ = client.predict(dataset="drawn", drawing=drawing, max_steps=200, **args, api_name="/playground_2d")
+    assert "of 40** modes" in figures  # the stroke covers 2 x 20 cells of the 28 x 28 drawing grid
+    with pytest.raises(AppError, match="draw at least one stroke"):
+        client.predict(dataset="drawn", drawing=None, max_steps=200, **args, api_name="/playground_2d")

@@ -53,6 +53,7 @@ TABS = [  # tab, sub-tab, button, output label
     ("Sample", None, "Sample", "samples"),
     ("Sample", None, "Show the trajectory", "x_t at 8 moments (columns), 4 items (rows)"),
     ("Compare", None, "Compare", "one row per model (top to bottom as in the table)"),
+    ("Playground 2-D", None, "Train", "the plane: D(x), real and generated points, arrows; the losses"),
     ("Steer", None, "Walk", "walk G(z + α·w)"),
     ("Autoencoders", None, "Reconstruct", "reconstruction x̂"),
     ("VAE", "Sample z ~ N(0, I)", "Sample", "VAE samples"),

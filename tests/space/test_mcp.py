@@ -65,6 +65,17 @@ CALLS = {  # tool -> arguments, as an MCP client sends them
         seed=0,
     ),
     "compare": dict(class_name="Coat", seed=0),
+    "playground_2d": dict(
+        dataset="ring",
+        drawing=None,
+        objective="nonsaturating",
+        lr_generator=1e-3,
+        lr_discriminator=1e-3,
+        discriminator_steps=1,
+        beta1=0.5,
+        max_steps=100,
+        seed=0,
+    ),
 }
 
 

@@ -42,6 +42,7 @@ GOOD = {  # api name -> valid arguments, in order (None where a file goes: fille
     "caption_walk": ["fashion-text-gan", "a red dress", "a blue coat", 3, 0],
     "super_resolve": [None, "photo: camera", 2, "bicubic", "fashion-sr-x2", 10],
     "playground": ["vae", 20.0, 1.0, 1e-3, 2e-4, 1, 16, 8, ["Bag"], 1, 0],
+    "playground_2d": ["ring", None, "nonsaturating", 1e-3, 1e-3, 1, 0.5, 50, 0],
 }
 FILE = {"meta": {"_type": "gradio.FileData"}}
 BAD = [  # values that are wrong for (almost) every parameter; raw JSON text where JSON cannot say it
