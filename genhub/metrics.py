@@ -286,8 +286,8 @@ ACHIEVED = {  # edit -> how its effect is measured between an edited and an orig
 
 @torch.no_grad()
 def steerability(model, walks, edit: str, alpha: float, classifier=None, num_images: int = 200, seed: int = 0):
-    """How far the walk for `edit` achieves edit(G(z), alpha): the masked L2 of the walk relative to no walk
-    (1 = no better than not moving, 0 = exact), the achieved vs the target transformation measured on the
+    """How far the walk for `edit` achieves edit(G(z), alpha): the masked L2 distance of the walk to the target
+    relative to that of the unwalked image, per image, median over images (1 = no better than not moving, 0 = exact), the achieved vs the target transformation measured on the
     images, and the classifier's accuracy on the requested class along the walk."""
     from .models.walks import edit_images  # noqa: PLC0415
 
@@ -297,13 +297,18 @@ def steerability(model, walks, edit: str, alpha: float, classifier=None, num_ima
     target, mask = edit_images(start, edit, alpha)
     walked = model.generate(latents=walks(latents, {edit: alpha}), class_labels=labels)
 
-    def masked_l2(x):
-        return float(((x - target) ** 2 * mask).sum() / mask.sum().clamp_min(1))
+    def masked_sq(x):  # masked squared error per image (N,)
+        return ((x - target) ** 2 * mask).flatten(1).sum(1)
 
+    # relative L2 as defined (issue 34): per image ||mask (walk - target)|| / ||mask (start - target)||, the median
+    # and the mean over images; the earlier figure, the ratio of the pooled squared errors, kept beside them
+    ratio = (masked_sq(walked) / masked_sq(start).clamp_min(1e-12)).sqrt()
     name, measure = ACHIEVED[edit]
     m0, mt, mw = image_moments(start), image_moments(target), image_moments(walked)
     figures = {
-        "relative_l2": masked_l2(walked) / max(masked_l2(start), 1e-12),
+        "relative_l2": float(ratio.median()),
+        "relative_l2_mean": float(ratio.mean()),
+        "relative_l2_squared_pooled": float(masked_sq(walked).sum() / masked_sq(start).sum().clamp_min(1e-12)),
         "measure": name,
         "target": float(measure(mt, m0).median()),
         "achieved": float(measure(mw, m0).median()),

@@ -49,9 +49,9 @@ CARD_TEXT = {  # family -> (how to read the figures, how to use it, pipeline tag
         "unconditional-image-generation",
     ),
     "walks": (
-        "Per edit and alpha, on 200 generated images of random classes: `relative_l2`, the masked L2 between "
-        "G(z + a w) and edit(G(z), alpha) over that between G(z) and the edit (1 = no better than not moving, "
-        "0 = the edit exactly); `target` and `achieved`, the median change of the stated measure (image "
+        "Per edit and alpha, on 200 generated images of random classes: `relative_l2`, per image the masked L2 "
+        "distance between G(z + a w) and edit(G(z), alpha) over that between G(z) and the edit, the median over the "
+        "images (1 = no better than not moving, 0 = the edit exactly; not squared); `target` and `achieved`, the median change of the stated measure (image "
         "moments) on the edited and on the walked images; `class_accuracy`, the evaluation classifier's "
         "agreement with the class along the walk. Where `achieved` falls short of `target` is the limit of "
         "steerability (Jahanian 2019, sec. 4).",

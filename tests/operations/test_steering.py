@@ -102,7 +102,8 @@ def test_shipped_walks_move_items_the_right_way_by_at_least_half(gan, edit, alph
     if edit == "zoom":  # a scale: compare the change from 1
         target, achieved = target - 1, achieved - 1
     assert achieved / target >= 0.5, figures  # the right way, and at least half as far as the edit
-    assert figures["relative_l2"] < 0.75, figures
+    # relative L2 as defined: per image ||mask (walk - target)|| / ||mask (start - target)||, median over images
+    assert figures["relative_l2"] < 0.9, figures
 
 
 def test_walks_are_loaded_once_per_generator(monkeypatch):
