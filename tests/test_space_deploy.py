@@ -41,7 +41,9 @@ def test_packages_txt_names_the_debian_packages_of_the_data_the_app_reads():
     packages = set((ROOT / "packages.txt").read_text().split())
     if shutil.which("dpkg") is None:
         pytest.skip("dpkg names the package a file comes from")
-    for path in (data.FASHION_MNIST_DIR,):
+    from genhub import emoji
+
+    for path in (data.FASHION_MNIST_DIR, emoji.FONT, emoji.EMOJI_TEST):
         owner = subprocess.run(["dpkg", "-S", str(path)], capture_output=True, text=True)
         assert owner.returncode == 0, f"{path} comes from no Debian package: {owner.stderr}"
         assert set(owner.stdout.split(":")[0].split(", ")) & packages, (path, owner.stdout)
