@@ -85,7 +85,8 @@ def caption_endpoint(model: str, caption: str, num_images: int, seed: int):
         f"num_images_per_caption={n}, generator=torch.Generator().manual_seed({used_seed}))"
     )
     params = dict(model=model, caption=caption, num_images=n, seed=used_seed)
-    return show(images, scale=4), note, recipe("/caption", model, params, code)
+    columns = 4 if len(images) in (7, 8) else None  # 8 items as 2 rows of 4, not 3x3 with an empty cell
+    return show(images, ncols=columns, scale=4), note, recipe("/caption", model, params, code)
 
 
 @handler

@@ -155,15 +155,17 @@ def interpolate_seeds_endpoint(model: str, class_name: str, seed_a: int, seed_b:
 
     Args:
         model: the generator (fashion-ebgan, fashion-dcgan).
-        class_name: the class of the items ("any" uses the first class).
+        class_name: the class of the items ("any": one class drawn from seed A).
         seed_a: seed of the first code.
         seed_b: seed of the second code.
         steps: frames, 2..16.
         truncation: in 0.05..1.
     """
     net = get_model(model)
-    label = checked_class(class_name) or CLASSES[0]
+    label = checked_class(class_name)
     a, b = (number(n, v, 0, 2**31 - 1, integer=True) for n, v in (("seed_a", seed_a), ("seed_b", seed_b)))
+    if label is None:  # "any": one class for the whole walk, drawn from seed A
+        label = CLASSES[int(torch.randint(len(CLASSES), (1,), generator=torch.Generator().manual_seed(a)))]
     steps, trunc = number("steps", steps, 2, 16, integer=True), number("truncation", truncation, 0.05, 1.0)
     strip = interpolate_seeds(net, a, b, steps, class_label=label, truncation=trunc)
     code = (

@@ -172,6 +172,9 @@ def scorecard(model: str):
     return output_file(path.read_bytes(), ".png")
 
 
+COMBINED_DEFAULT = {"zoom": 1.3, "rotate_2d": 15.0}  # "several edits at once" opens on a visible edit, not the identity
+
+
 def create_tab():
     with gr.Tab("Steer"):
         gr.Markdown(LESSON)
@@ -207,7 +210,13 @@ def create_tab():
             model.change(scorecard, [model], [card], api_visibility="private")
         with gr.Accordion("Several edits at once", open=False):
             sliders = [
-                CheckedSlider(e.low, e.high, value=e.identity, step=e.step_size, label=f"{name} ({e.unit})")
+                CheckedSlider(
+                    e.low,
+                    e.high,
+                    value=COMBINED_DEFAULT.get(name, e.identity),
+                    step=e.step_size,
+                    label=f"{name} ({e.unit})",
+                )
                 for name, e in EDITS.items()
             ]
             both = gr.Button("Steer")

@@ -174,7 +174,7 @@ def super_resolve_endpoint(
     code = python_recipe(bool(image), example, scale, method, model, steps)
     return (
         (image_file(to_image(base, zoom)), image_file(to_image(out, zoom))),
-        image_file(to_image(out)),
+        image_file(to_image(out, zoom)),
         info,
         recipe("/super_resolve", model if net is not None else "", params, code),
     )
@@ -204,7 +204,7 @@ def create_tab():
                 go = gr.Button("Super-resolve", variant="primary")
             with gr.Column():
                 compare = gr.ImageSlider(label="bicubic ↔ result", type="pil", format="png")
-                result = gr.Image(label="result (download)", type="pil", format="png")
+                result = gr.Image(label="result (download; 28-px items enlarged x8)", type="pil", format="png")
                 info, how = gr.Markdown(), gr.Markdown()
         on_run(
             go.click,
