@@ -12,7 +12,6 @@ import argparse
 import re
 import statistics
 import sys
-import threading
 import time
 from pathlib import Path
 
