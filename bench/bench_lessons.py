@@ -149,6 +149,8 @@ def main() -> None:
         f"\n2-D playground (ring, healthy, 3,000 steps, drawing each second included): {rate} updates a second; "
         f"{figures}"
     )
+    rss = next(line for line in Path("/proc/self/status").read_text().splitlines() if line.startswith("VmRSS:"))
+    print(f"\nMemory of the app's process after every tab above (and its client): {int(rss.split()[1]) / 1024:.0f} MB")
     app.demo.close()
 
 
