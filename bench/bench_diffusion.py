@@ -105,7 +105,7 @@ def main(samples: int, sweep_samples: int) -> None:
     print(f"\n(written to {TRILEMMA.relative_to(Path(__file__).resolve().parents[1])})")
     print(f"\n### Diffusion: steps and sampler ({sweep_samples:,} samples; guidance 2)\n")
     model, sweep = genhub.load_model("fashion-diffusion"), {}
-    for sampler in ("dpm_solver", "ddim"):
+    for sampler in ("ddpm", "dpm_solver"):
         for steps in (10, 25, 50):
             key = f"{sampler}, {steps} steps"
             sweep[key] = measure(model, real, classifier, sweep_samples, num_inference_steps=steps, sampler=sampler)

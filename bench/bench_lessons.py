@@ -31,13 +31,13 @@ DEFAULTS = {  # tab: (api name, the tab's default arguments)
             seed=0,
             num_images=16,
             steps=20,
-            sampler="dpm_solver",
+            sampler="ddpm",
             guidance=2.0,
         ),
     ),
     "Denoising trajectory": (
         "/denoise",
-        dict(model="fashion-diffusion", class_name="any", seed=0, steps=20, sampler="dpm_solver", guidance=2.0),
+        dict(model="fashion-diffusion", class_name="any", seed=0, steps=20, sampler="ddpm", guidance=2.0),
     ),
     "Steer": (
         "/steer_walk",

@@ -90,7 +90,8 @@ def repaint(
 def _repaint_chunk(model, x, original, known, labels, steps, jump_length, jump_n_sample, scale, generator, progress):
     """One chunk from x_T to x_0 in [-1, 1]: the RePaint schedule (eta = 1: DDPM's noise, as in the paper) from the
     model's own noise schedule; the known pixels re-imposed at every step; jumps back and forth to resample."""
-    scheduler = RePaintScheduler.from_config(model.config.scheduler_config, eta=1.0)
+    config = {k: v for k, v in model.config.scheduler_config.items() if k in ("num_train_timesteps", "beta_schedule")}
+    scheduler = RePaintScheduler.from_config(config, eta=1.0)
     scheduler.set_timesteps(steps, jump_length, jump_n_sample, device=x.device)
     t_last, total = scheduler.timesteps[0] + 1, len(scheduler.timesteps)
     for i, t in enumerate(scheduler.timesteps):

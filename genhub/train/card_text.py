@@ -39,7 +39,7 @@ CARD_TEXT = {  # family -> (how to read the figures, how to use it, pipeline tag
         "unconditional-image-generation",
     ),
     "diffusion": (
-        "On 2,000 samples (200 per class; 20 DPM-Solver++ steps, guidance scale 2) against the 10,000 test "
+        "On 2,000 samples (200 per class; 20 ancestral DDPM steps, guidance scale 2) against the 10,000 test "
         "images, in the evaluation classifier's 128-d feature space, measured as for the GANs: `fid` "
         "(classifier-FID; `fid_floor`: train images vs test), `conditional_accuracy`, `mode_kl` (2,000 samples of "
         "random classes), k-NN `precision`/`recall` (k = 3). Fewer samples bias FID upwards: "

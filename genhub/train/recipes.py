@@ -205,10 +205,13 @@ RECIPES = {
         cosine_schedule=True,
         ema_decay=0.999,
         compare_with=["fashion-dcgan", "fashion-ebgan"],
-        notes='Sampling uses diffusers\' DPM-Solver++ (`sampler="dpm_solver"`, 20 steps) with guidance scale 2 unless '
-        "told otherwise; `ddim`, `euler_ancestral` and `ddpm` load from the same schedule. The figures are on the "
-        "card's default sampler and steps; `bench/results/diffusion.md` has FID and milliseconds per image against "
-        "the number of steps for two samplers.",
+        notes='Sampling uses diffusers\' ancestral DDPM sampler (`sampler="ddpm"`, 20 of the 1,000 steps) with '
+        "guidance scale 2 unless told otherwise; `dpm_solver`, `ddim` and `euler_ancestral` load from the same "
+        "schedule. The cosine schedule's last steps have alpha_bar ~ 0, where an eps-prediction's x_0 is noise, so "
+        "every sampler starts one stride below T (diffusers' `leading` spacing) with x_0 clipped (thresholded for "
+        "DPM-Solver); started at T (`linspace`) the deterministic samplers drew noise. The figures are on the card's "
+        "default sampler and steps; `bench/results/diffusion.md` has FID and milliseconds per image against the "
+        "number of steps for two samplers.",
     ),
     "fashion-text-gan": Recipe(
         "text_gan",

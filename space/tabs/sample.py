@@ -57,7 +57,7 @@ def sample_endpoint(
     seed: int,
     num_images: int,
     steps: int = 20,
-    sampler: str = "dpm_solver",
+    sampler: str = "ddpm",
     guidance: float = 2.0,
 ):
     """Sample a class-conditional GAN or diffusion model: a grid of generated Fashion-MNIST items.
@@ -69,7 +69,7 @@ def sample_endpoint(
         seed: seed of z or of the noise (-1: random, the seed used is returned).
         num_images: how many images, 1..64.
         steps: diffusion: denoising steps, 1..100 (GANs ignore it).
-        sampler: diffusion: dpm_solver, ddim, euler_ancestral or ddpm (GANs ignore it).
+        sampler: diffusion: ddpm (ancestral, the default), dpm_solver, ddim or euler_ancestral (GANs ignore it).
         guidance: diffusion: classifier-free guidance scale w in 0..10, 1 = none (GANs ignore it).
     """
     net = get_model(model)
@@ -118,7 +118,7 @@ def denoise_endpoint(model: str, class_name: str, seed: int, steps: int, sampler
         class_name: a Fashion-MNIST class, or "any" for random classes.
         seed: seed of the noise (-1: random, the seed used is returned).
         steps: denoising steps, 7..100.
-        sampler: dpm_solver, ddim, euler_ancestral or ddpm.
+        sampler: ddpm (ancestral), dpm_solver, ddim or euler_ancestral.
         guidance: classifier-free guidance scale w in 0..10 (1 = none).
     """
     if model not in DIFFUSIONS:
@@ -203,7 +203,7 @@ def create_tab():
             num = CheckedSlider(1, 64, value=16, step=1, label="number of images")
         with gr.Row():
             steps = CheckedSlider(1, 100, value=20, step=1, label="steps (diffusion)")
-            sampler = gr.Dropdown(list(SAMPLERS), value="dpm_solver", label="sampler (diffusion)")
+            sampler = gr.Dropdown(list(SAMPLERS), value="ddpm", label="sampler (diffusion)")
             guidance = CheckedSlider(0, 10, value=2.0, step=0.5, label="guidance scale w (diffusion; 1 = none)")
         go = gr.Button("Sample", variant="primary")
         first = first_result(sample_endpoint, GANS[0], "any", 1.0, 0, 16) if GANS else (None,) * 3
