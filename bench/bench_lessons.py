@@ -32,12 +32,12 @@ DEFAULTS = {  # tab: (api name, the tab's default arguments)
             num_images=16,
             steps=20,
             sampler="ddpm",
-            guidance=2.0,
+            guidance=1.5,
         ),
     ),
     "Denoising trajectory": (
         "/denoise",
-        dict(model="fashion-diffusion", class_name="any", seed=0, steps=20, sampler="ddpm", guidance=2.0),
+        dict(model="fashion-diffusion", class_name="any", seed=0, steps=20, sampler="ddpm", guidance=1.5),
     ),
     "Steer": (
         "/steer_walk",

@@ -56,7 +56,8 @@ class DiffusionConfig(PretrainedConfig):
         beta_schedule: str = "squaredcos_cap_v2",  # diffusers' name of the noise schedule (cosine, Nichol 2021)
         default_sampler: str = "ddpm",  # a key of SAMPLERS (ancestral DDPM: the best classes at 20 steps here)
         default_steps: int = 20,  # sampling steps when generate() is not told
-        default_guidance_scale: float = 2.0,  # w when generate() is not told (1 = no guidance)
+        default_guidance_scale: float = 1.5,  # w when generate() is not told (1 = none; 1k samples here: FID 70 / 57 /
+        # 87 and class accuracy 0.87 / 0.97 / 0.98 at w = 1 / 1.5 / 2)
         class_names: list[str] | None = None,  # class names, index = class id
         **kwargs,
     ):

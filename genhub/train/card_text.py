@@ -39,13 +39,13 @@ CARD_TEXT = {  # family -> (how to read the figures, how to use it, pipeline tag
         "unconditional-image-generation",
     ),
     "diffusion": (
-        "On 2,000 samples (200 per class; 20 ancestral DDPM steps, guidance scale 2) against the 10,000 test "
+        "On 2,000 samples (200 per class; 20 ancestral DDPM steps, guidance scale 1.5) against the 10,000 test "
         "images, in the evaluation classifier's 128-d feature space, measured as for the GANs: `fid` "
         "(classifier-FID; `fid_floor`: train images vs test), `conditional_accuracy`, `mode_kl` (2,000 samples of "
         "random classes), k-NN `precision`/`recall` (k = 3). Fewer samples bias FID upwards: "
         "`bench/results/diffusion.md` gives 10,000-sample figures and the steps/sampler trade-off.",
-        'model = genhub.load_model("{name}")\nimages = model.generate(16, class_labels=7, num_inference_steps=20,\n'
-        "                        guidance_scale=2.0, generator=torch.Generator().manual_seed(0))",
+        'model = genhub.load_model("{name}")\nimages = model.generate(\n    16, class_labels=7, num_inference_steps=20, '
+        "guidance_scale=1.5, generator=torch.Generator().manual_seed(0)\n)",
         "unconditional-image-generation",
     ),
     "walks": (

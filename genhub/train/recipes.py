@@ -208,7 +208,7 @@ RECIPES = {
         notes="The shipped weights are the EMA after 11 of the recipe's 16 epochs: the run (2 CPU cores shared with "
         "other work, 87 min) was stopped there for the session's time, the cosine learning rate at 0.22 of its start. "
         'Sampling uses diffusers\' ancestral DDPM sampler (`sampler="ddpm"`, 20 of the 1,000 steps) with '
-        "guidance scale 2 unless told otherwise; `dpm_solver`, `ddim` and `euler_ancestral` load from the same "
+        "guidance scale 1.5 unless told otherwise; `dpm_solver`, `ddim` and `euler_ancestral` load from the same "
         "schedule. The cosine schedule's last steps have alpha_bar ~ 0, where an eps-prediction's x_0 is noise, so "
         "every sampler starts one stride below T (diffusers' `leading` spacing) with x_0 clipped (thresholded for "
         "DPM-Solver); started at T (`linspace`) the deterministic samplers drew noise. The figures are on the card's "

@@ -168,22 +168,27 @@ def inpaint_endpoint(editor, preset: str, prior: str, steps: int, seed: int, pro
         rows.append(f"| {name} prior{chosen} | {hole_psnr(out.images, x, mask)} |")
     telea = inpaint_baseline(x, mask, "telea")
     rows.append(f"| OpenCV Telea | {hole_psnr(telea, x, mask)} |")
-    below = [p for p, r in zip(priors, results) if mask.any() and masked_psnr(r, x, mask) < masked_psnr(telea, x, mask)]
     masked = torch.where(mask.bool(), torch.full_like(x, 0.5), x)
     strip = torch.cat([x, masked, *results, telea])
+    info = summary(note, x, mask, priors, results, telea, rows, guide)
+    params = dict(
+        editor=editor_expr(strokes=preset == "drawn"), preset=preset, prior=prior, steps=steps, seed=used_seed
+    )
+    code = recipe_code(preset, used_seed, priors[0], steps)
+    return show(strip, ncols=len(strip), scale=6), info, recipe("/inpaint", priors[0], params, code)
+
+
+def summary(note, x, mask, priors, results, telea, rows, guide) -> str:
+    """The answer's text: the input, the columns, the guide's class, the hole PSNRs, and why a prior fell below Telea."""
+    below = [p for p, r in zip(priors, results) if mask.any() and masked_psnr(r, x, mask) < masked_psnr(telea, x, mask)]
     labels = ["original", "masked (grey = missing)", *[f"{p} prior" for p in priors], "Telea"]
-    info = (
+    return (
         f"Input: {html.escape(note)}; {int(mask.sum())} of 784 pixels missing. Columns: {', '.join(labels)}.\n\n"
         + (f"Class the known pixels name ({CLASS_GUIDE}): {guide_class(guide, x, mask)}.\n\n" if guide else "")
         + "| fill | PSNR in the hole |\n|---|---|\n"
         + "\n".join(rows)
         + (f"\n\n{', '.join(below)} scored below Telea here: {WHY_BELOW_TELEA}" if below else "")
     )
-    params = dict(
-        editor=editor_expr(strokes=preset == "drawn"), preset=preset, prior=prior, steps=steps, seed=used_seed
-    )
-    code = recipe_code(preset, used_seed, priors[0], steps)
-    return show(strip, ncols=len(strip), scale=6), info, recipe("/inpaint", priors[0], params, code)
 
 
 def load_test_image(index: int):

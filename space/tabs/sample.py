@@ -58,7 +58,7 @@ def sample_endpoint(
     num_images: int,
     steps: int = 20,
     sampler: str = "ddpm",
-    guidance: float = 2.0,
+    guidance: float = 1.5,
 ):
     """Sample a class-conditional GAN or diffusion model: a grid of generated Fashion-MNIST items.
 
@@ -204,7 +204,7 @@ def create_tab():
         with gr.Row():
             steps = CheckedSlider(1, 100, value=20, step=1, label="steps (diffusion)")
             sampler = gr.Dropdown(list(SAMPLERS), value="ddpm", label="sampler (diffusion)")
-            guidance = CheckedSlider(0, 10, value=2.0, step=0.5, label="guidance scale w (diffusion; 1 = none)")
+            guidance = CheckedSlider(0, 10, value=1.5, step=0.5, label="guidance scale w (diffusion; 1 = none)")
         go = gr.Button("Sample", variant="primary")
         first = first_result(sample_endpoint, GANS[0], "any", 1.0, 0, 16) if GANS else (None,) * 3
         out = gr.Image(first[0], label="samples", format="png", type="pil")

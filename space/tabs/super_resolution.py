@@ -113,6 +113,14 @@ def check_internal_work(low: torch.Tensor, scale: int, steps: int) -> None:
         )
 
 
+def learned_note(model: str) -> str:
+    """What a learned model says when given something other than the Fashion-MNIST items it was trained on."""
+    return (
+        f"\n\n*{html.escape(model)} was trained on 28x28 grey Fashion-MNIST items, not photos: it upscales this "
+        "image's brightness with what it learned from clothes (colour by bicubic). For photos use internal.*"
+    )
+
+
 @handler
 def super_resolve_endpoint(
     image, example: str, scale: int, method: str, model: str, steps: int, progress=gr.Progress()
@@ -153,13 +161,7 @@ def super_resolve_endpoint(
         progress=lambda done, total: report(done / total, f"internal training step {done}/{total}"),
     )
     base = super_resolve(low, scale, "bicubic")
-    if method == "learned" and (image or not example.startswith("fashion: ")):
-        info_note = (
-            f"\n\n*{html.escape(model)} was trained on 28x28 grey Fashion-MNIST items, not photos: it upscales this "
-            "image's brightness with what it learned from clothes (colour by bicubic). For photos use internal.*"
-        )
-    else:
-        info_note = ""
+    info_note = learned_note(model) if method == "learned" and (image or not example.startswith("fashion: ")) else ""
     zoom = 8 if out.shape[2] <= 56 else 1  # enlarge tiny Fashion-MNIST results for the eye
     info = f"Input: {source}, {low.shape[3]}x{low.shape[2]} → {out.shape[3]}x{out.shape[2]} ({method})."
     if truth is not None:
