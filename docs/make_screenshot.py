@@ -39,9 +39,8 @@ def main() -> None:
             page.goto(url)
             page.get_by_role("tab", name=args.tab, exact=True).click()
             page.get_by_role("button", name=args.button, exact=True).click()
-            page.wait_for_timeout(1000)
-            page.locator("img").last.wait_for(timeout=120_000)
-            page.wait_for_timeout(3000)
+            page.get_by_text("fashion-diffusion, 50 steps").first.wait_for(timeout=180_000)  # the table arrived
+            page.wait_for_timeout(2000)
             page.screenshot(path=str(args.output), full_page=False)
             browser.close()
     finally:

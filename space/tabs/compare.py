@@ -29,7 +29,8 @@ Each family the lecture met pays somewhere (Xiao, Kreis & Vahdat 2022). A **VAE*
 the data (its ELBO punishes missing any item) but blurs; a **GAN** samples in one pass and is sharp, yet may drop
 modes (lower recall); a **diffusion model** is sharp and covers the data, but every image costs many network
 passes. Below: the same class and seed through each, one row per model (diffusion at several step counts), and the
-figures the bench measured on 10,000 samples each (`bench/bench_diffusion.py`) beside this call's own timing.
+figures the bench measured (`bench/bench_diffusion.py`; `bench/results/diffusion.md` says on how many samples) beside
+this call's own timing.
 
 **What to look at:** FID (lower: closer to the test set), precision (share of samples that look real: quality),
 recall (share of real items the samples reach: coverage), and the milliseconds an image costs on this CPU. The

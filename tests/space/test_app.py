@@ -473,7 +473,7 @@ def test_diffusion_samples_and_its_trajectory(client):
         guidance=2.0,
         api_name="/denoise",
     )
-    assert pixels(strip).shape == grid_shape(32, 8) and "t = 999" in info and ", 0 (0: the item)" in info
+    assert pixels(strip).shape == grid_shape(32, 8) and "columns: t = " in info and ", 0 (0: the item)" in info
     with pytest.raises(AppError, match="heun is not in the list of choices"):
         client.predict(**dict(diffusion, sampler="heun"), api_name="/sample")
     with pytest.raises(AppError, match=r"steps must be in \[7, 100\] for 8 moments"):

@@ -271,7 +271,7 @@ def download(url: str, data: list) -> list[bytes]:
 
 def test_identical_concurrent_requests_get_complete_identical_files(app_process):
     process, url = app_process
-    body = encode(["fashion-ebgan", "Sneaker", 0.8, 7, 16], {})
+    body = encode(["fashion-ebgan", "Sneaker", 0.8, 7, 16, 20, "ddpm", 1.5], {})
     for _ in range(5):
         with concurrent.futures.ThreadPoolExecutor(30) as pool:
             answers = list(pool.map(lambda _: call(url, "sample", body), range(30)))
@@ -288,7 +288,7 @@ def test_quick_endpoints_answer_while_long_jobs_queue(app_process):
     with concurrent.futures.ThreadPoolExecutor(12) as pool:
         long_jobs = [pool.submit(call, url, "super_resolve", long_body, 300) for _ in range(8)]
         time.sleep(2)  # one runs, the rest wait or are refused as busy
-        quick = encode(["fashion-ebgan", "Bag", 1.0, 3, 4], {})
+        quick = encode(["fashion-ebgan", "Bag", 1.0, 3, 4, 20, "ddpm", 1.5], {})
         seconds = []
         for _ in range(20):
             start = time.perf_counter()

@@ -12,6 +12,7 @@ from genhub import data
 from genhub.models.ebgan import ConditionalGAN, ConditionalGANConfig
 from genhub.train import RECIPES, build_model
 from genhub.train.caption_loop import train_text_gan
+from genhub.train.families import FAMILIES
 from genhub.train.loop import RunState, train_gan, train_model
 
 
@@ -36,7 +37,10 @@ def test_resume_continues_like_an_uninterrupted_run(name, tmp_path):
 
     def train(run):
         set_seed(0)
-        return train_model(build_model(recipe), images, recipe, Accelerator(cpu=True), labels=labels, run=run)
+        with_labels = FAMILIES[recipe.family].trains_on_labels  # the classifier's loss takes the labels
+        return train_model(
+            build_model(recipe), images, recipe, Accelerator(cpu=True), labels=labels, run=run, with_labels=with_labels
+        )
 
     straight, history = train(RunState())
     with pytest.raises(Interrupted):
