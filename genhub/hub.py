@@ -95,6 +95,13 @@ def save_checkpoint(
     return folder
 
 
+def zip_checkpoint(model: PreTrainedModel, name: str) -> bytes:
+    """A model as the bytes of a zip holding one complete checkpoint folder `name/` (config, safetensors)."""
+    with tempfile.TemporaryDirectory() as folder:
+        model.save_pretrained(Path(folder) / name)
+        return Path(shutil.make_archive(str(Path(folder) / "checkpoint"), "zip", folder, name)).read_bytes()
+
+
 def weights_revision(folder: str | Path) -> str:
     """A short content hash of a checkpoint's weights: names the exact model version in recipes."""
     digest = hashlib.sha256(Path(folder, "model.safetensors").read_bytes()).hexdigest()

@@ -36,9 +36,11 @@ def _check(model, steps, jump_length, jump_n_sample, guidance_scale) -> None:
     ):
         if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
             raise ValueError(f"{name} must be an integer in {low}..{high}, got {value!r}")
-    if isinstance(guidance_scale, bool) or not isinstance(guidance_scale, (int, float)):
-        raise ValueError(f"guidance_scale must be a number in 0..20, got {guidance_scale!r}")
-    if not 0 <= guidance_scale <= 20:
+    if (
+        isinstance(guidance_scale, bool)
+        or not isinstance(guidance_scale, (int, float))
+        or not 0 <= guidance_scale <= 20
+    ):
         raise ValueError(f"guidance_scale must be a number in 0..20, got {guidance_scale!r}")
 
 

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import shutil
-import tempfile
-from pathlib import Path
-
 import gradio as gr
 
+from genhub.hub import zip_checkpoint
 from genhub.train.live import FAMILIES, PRESETS, LiveSettings, live_plot, playground_data, train_live
 
 from ..common import (
@@ -60,14 +57,6 @@ def preset_values(name: str):
         s.max_steps,
         f"**What to look at.** {text}",
     )
-
-
-def checkpoint_zip(model) -> str:
-    """The trained model as a zip of a complete checkpoint folder (config.json, model.safetensors)."""
-    with tempfile.TemporaryDirectory() as folder:
-        model.save_pretrained(Path(folder) / "genhub-playground")
-        archive = shutil.make_archive(str(Path(folder) / "checkpoint"), "zip", folder, "genhub-playground")
-        return output_file(Path(archive).read_bytes(), ".zip")
 
 
 def settings_from(
@@ -135,7 +124,7 @@ def playground_endpoint(
         done = None
         if event.done:
             figures += f" · ended: {event.reason}"
-            done = checkpoint_zip(event.model)
+            done = output_file(zip_checkpoint(event.model, "genhub-playground"), ".zip")
             log.info("playground run ended after %d steps (%s)", event.step, event.reason)
         plot = gr.skip()  # the plot costs a quarter second: drawn every PLOT_EVERY_S and at the end
         if event.done or event.seconds - plotted >= PLOT_EVERY_S:

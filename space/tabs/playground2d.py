@@ -3,17 +3,24 @@ within seconds."""
 
 from __future__ import annotations
 
-import shutil
-import tempfile
-from pathlib import Path
-
 import gradio as gr
 
+from genhub.hub import zip_checkpoint
 from genhub.images import mask_from_strokes
 from genhub.models.toy_gan import TOY_OBJECTIVES
 from genhub.train.live2d import DATASETS, PRESETS_2D, Live2DSettings, live2d_plot, points_from_mask, train_live_2d
 
-from ..common import CheckedNumber, CheckedSlider, ImageInput, handler, log, number, on_run, output_file, refusal
+from ..common import (
+    CheckedNumber,
+    CheckedSlider,
+    ImageInput,
+    handler,
+    log,
+    number,
+    on_run,
+    output_file,
+    refusal,
+)
 
 PLAYGROUND_2D = "playground-2d"  # concurrency group of its own
 RUNS_AT_ONCE = 2
@@ -32,13 +39,6 @@ def preset_values(name: str):
     s, text = PRESETS_2D[name]
     values = (s.dataset, s.objective, s.lr_generator, s.lr_discriminator, s.discriminator_steps, s.betas[0])
     return (*values, s.max_steps, f"**What to look at.** {text}")
-
-
-def model_zip(model) -> str:
-    with tempfile.TemporaryDirectory() as folder:
-        model.save_pretrained(Path(folder) / "genhub-playground-2d")
-        archive = shutil.make_archive(str(Path(folder) / "checkpoint"), "zip", folder, "genhub-playground-2d")
-        return output_file(Path(archive).read_bytes(), ".zip")
 
 
 @handler
@@ -71,7 +71,7 @@ def playground_2d_endpoint(
         raise ValueError(
             f"dataset must be one of {', '.join(DATASETS)} and objective one of {', '.join(TOY_OBJECTIVES)}"
         )
-    layers = (drawing or {}).get("layers") or [] if isinstance(drawing, dict) else []
+    layers = (drawing.get("layers") if isinstance(drawing, dict) else None) or []
     if dataset == "drawn" and not layers:
         raise ValueError("the drawn dataset needs points: draw at least one stroke on the canvas")
     drawn = points_from_mask(mask_from_strokes(layers)) if dataset == "drawn" else None
@@ -94,7 +94,7 @@ def playground_2d_endpoint(
         done = None
         if event.done:
             figures += f" · ended: {event.reason}"
-            done = model_zip(event.model)
+            done = output_file(zip_checkpoint(event.model, "genhub-playground-2d"), ".zip")
             log.info("2-D playground run ended after %d steps (%s)", event.step, event.reason)
         yield output_file(live2d_plot(event), ".png"), figures, done
 
