@@ -33,6 +33,11 @@ class Edit:
     log_scale: bool  # zoom: alpha is a factor, walked on a log2 scale (0.5 and 2 are -1 and 1)
     unit: str  # what alpha measures, for labels
     step_size: float  # a sensible slider step
+    symbol: str = ""  # alpha's unit in short, for figures: "x", " px", "°"
+
+    def amount(self, alpha: float) -> str:
+        """alpha as a person reads it: "x1.3", "-2 px", "+0.1", "+15°"."""
+        return f"x{alpha:.3g}" if self.log_scale else f"{alpha:+.3g}{self.symbol}"
 
     def step(self, alpha: float) -> float:
         """alpha in the edit's unit -> a in [-1, 1], the multiple of the walk direction."""
@@ -57,11 +62,11 @@ class Edit:
 EDITS = {  # the registry: walks, training, metrics, operations and the Space all read it
     e.name: e
     for e in (
-        Edit("zoom", 0.5, 1.0, 2.0, True, "scale factor, > 1 enlarges", 0.01),
-        Edit("shift_x", -8.0, 0.0, 8.0, False, "pixels, > 0 moves right", 0.5),
-        Edit("shift_y", -8.0, 0.0, 8.0, False, "pixels, > 0 moves down", 0.5),
+        Edit("zoom", 0.5, 1.0, 2.0, True, "scale factor, > 1 enlarges", 0.01, "x"),
+        Edit("shift_x", -8.0, 0.0, 8.0, False, "pixels, > 0 moves right", 0.5, " px"),
+        Edit("shift_y", -8.0, 0.0, 8.0, False, "pixels, > 0 moves down", 0.5, " px"),
         Edit("brightness", -0.5, 0.0, 0.5, False, "added intensity on [0, 1] images", 0.01),
-        Edit("rotate_2d", -45.0, 0.0, 45.0, False, "degrees in the image plane, > 0 counter-clockwise", 1.0),
+        Edit("rotate_2d", -45.0, 0.0, 45.0, False, "degrees in the image plane, > 0 counter-clockwise", 1.0, "°"),
         Edit(
             "rotate_3d",
             -60.0,
@@ -70,6 +75,7 @@ EDITS = {  # the registry: walks, training, metrics, operations and the Space al
             False,
             "degrees about the vertical axis, > 0 brings the right side closer",
             1.0,
+            "°",
         ),
     )
 }

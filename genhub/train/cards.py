@@ -24,10 +24,25 @@ from .loop import (
 )
 from .recipes import Recipe
 
+DIAGNOSTIC_LABELS = {  # the logged keys as each objective names them
+    "energy": {
+        "cost_loss": "cost network's loss L_C",
+        "generator_loss": "generator's loss L_G",
+        "energy_real": "energy of real items C(x)",
+        "energy_fake": "energy of samples C(G(z))",
+    },
+    "gan": {
+        "cost_loss": "discriminator's loss L_D",
+        "generator_loss": "generator's loss L_G",
+        "energy_real": "-D(x) on real items (logit)",
+        "energy_fake": "-D(G(z)) on samples (logit)",
+    },
+}
 
-def diagnostics_plot(log: dict, title: str) -> bytes:
-    """The three pitfalls as a PNG: losses and energies, generator gradient norm, class histogram over
-    training, and the loss oscillation (rolling std of L_G over 100 steps)."""
+
+def diagnostics_plot(log: dict, title: str, objective: str = "energy", class_names=None) -> bytes:
+    """The three pitfalls as a PNG: losses and energies (or discriminator logits), generator gradient norm, class
+    histogram over training, and the loss oscillation (rolling std of L_G over 100 steps)."""
     import numpy as np
 
     def smooth(values, window=50):
@@ -36,9 +51,11 @@ def diagnostics_plot(log: dict, title: str) -> bytes:
 
     fig, axes = new_figure(2, 2, figsize=(11, 7), dpi=90)
     a = axes[0, 0]
-    for key in ("cost_loss", "generator_loss", "energy_real", "energy_fake"):
-        a.plot(smooth(log[key]), label=key, lw=1)
-    a.set(title="losses and energies (moving mean of 50 steps)", xlabel="step")
+    labels = DIAGNOSTIC_LABELS["energy" if objective == "energy" else "gan"]
+    for key, label in labels.items():
+        a.plot(smooth(log[key]), label=label, lw=1)
+    kind = "energies" if objective == "energy" else "discriminator logits"
+    a.set(title=f"losses and {kind} (moving mean of 50 steps)", xlabel="step")
     a.legend(fontsize=8)
     a = axes[0, 1]
     a.semilogy(smooth(log["generator_grad_norm"], 10), lw=1, color="#c44e52")
@@ -62,6 +79,8 @@ def diagnostics_plot(log: dict, title: str) -> bytes:
             label="conditional accuracy (0..1 scaled to 0..9)",
         )
         a.legend(fontsize=7, loc="lower right")
+        if class_names is not None and len(class_names) == hist.shape[0]:
+            a.set_yticks(range(hist.shape[0]), [name.split("/")[0] for name in class_names], fontsize=7)
     a.set(title="class histogram of samples by the classifier (mode collapse)", xlabel="step", ylabel="class")
     a = axes[1, 1]
     g = np.asarray(log["generator_loss"], dtype=float)

@@ -135,7 +135,9 @@ def _train_gan(recipe: Recipe, split: dict, accelerator, max_steps, name: str, r
     )
     steps_per_epoch = len(split["train_images"]) // recipe.batch_size
     history, diagnostics = gan_summary(steps, steps_per_epoch)
-    plot = diagnostics_plot(steps, f"{name}: training diagnostics")
+    plot = diagnostics_plot(
+        steps, f"{name}: training diagnostics", model.config.objective, model.config.class_names[:10]
+    )
     return Trained(
         model, history, {"diagnostics.png": plot}, diagnostics, {"steps": steps, "steps_per_epoch": steps_per_epoch}
     )

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import functools
 import math
+import statistics
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -100,6 +101,13 @@ class LiveEvent:
     done: bool = False
     reason: str = ""  # why the run ended: "steps", "time" or "stopped"
     model: object = field(default=None, repr=False)  # the trained model, on the last event
+
+    def readings(self) -> tuple[float, float, float]:
+        """What the pitfalls move: the gradient norm reaching the generator at the first step and now (median of the
+        last 10 steps), and the std of the generator's loss over the last 20 steps (the plot's rolling std)."""
+        grad = self.history.get("generator_grad_norm") or [math.nan]
+        loss = self.history.get("generator_loss", self.history.get("loss")) or [math.nan]
+        return grad[0], statistics.median(grad[-10:]), statistics.pstdev(loss[-20:])
 
 
 def build_model(settings: LiveSettings):

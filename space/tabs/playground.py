@@ -55,12 +55,13 @@ def preset_values(name: str):
         s.latent_dim,
         [CLASSES[c] for c in s.classes],
         s.max_steps,
+        s.betas[0],
         f"**What to look at.** {text}",
     )
 
 
 def settings_from(
-    family, margin, beta, lr_generator, lr_cost, cost_steps, batch_size, latent_dim, classes, max_steps, seed
+    family, margin, beta, lr_generator, lr_cost, cost_steps, batch_size, latent_dim, classes, max_steps, seed, beta1
 ) -> LiveSettings:
     if not isinstance(classes, list) or not classes or any(c not in CLASSES for c in classes):
         raise ValueError(f"classes must be a non-empty list of class names out of {', '.join(CLASSES)}")
@@ -76,6 +77,7 @@ def settings_from(
         classes=tuple(sorted(CLASSES.index(c) for c in classes)),
         seed=number("seed", seed, 0, 2**31 - 1, True),
         max_steps=number("max_steps", max_steps, 1, 3000, True),
+        betas=(number("beta1", beta1, 0, 0.99), 0.999),
     ).check()
 
 
@@ -92,6 +94,7 @@ def playground_endpoint(
     classes: list,
     max_steps: int,
     seed: int,
+    beta1: float = 0.5,
 ):
     """Train a small GAN (ebgan, nonsaturating, minimax) or VAE live on Fashion-MNIST; streams samples, plots and
     figures, and ends with the trained model as a zipped checkpoint.
@@ -108,9 +111,11 @@ def playground_endpoint(
         classes: the Fashion-MNIST class names to train on (at least one).
         max_steps: generator updates, 1..3000 (a run also stops after 90 s).
         seed: seed of the initialisation and the batches (the same seed gives the same run).
+        beta1: Adam's beta1 for both networks, 0..0.99 (0.5 in the healthy run; 0.9, heavy momentum, in the
+            unstable-convergence preset).
     """
     settings = settings_from(
-        family, margin, beta, lr_generator, lr_cost, cost_steps, batch_size, latent_dim, classes, max_steps, seed
+        family, margin, beta, lr_generator, lr_cost, cost_steps, batch_size, latent_dim, classes, max_steps, seed, beta1
     )
     images, labels = playground_data()
     classifier = get_model("fashion-classifier")
@@ -120,6 +125,11 @@ def playground_endpoint(
             f"step **{event.step}** of {settings.max_steps} · {event.seconds:.1f} s · class-histogram KL to "
             f"uniform **{event.histogram_kl:.3f}** (0 = every trained class gets its share; "
             "it grows as classes go missing)"
+        )
+        first, now, swing = event.readings()
+        figures += (
+            f" · gradient norm reaching G **{now:.2g}** (at step 1: {first:.2g}) · std of L_G over the last 20 "
+            f"steps **{swing:.3f}**"
         )
         done = None
         if event.done:
@@ -153,6 +163,7 @@ def create_tab():
             latent = CheckedSlider(2, 128, value=s.latent_dim, step=1, label="latent size")
             steps = CheckedSlider(10, 3000, value=s.max_steps, step=10, label="steps (cap)")
             seed = CheckedNumber(0, precision=0, label="seed")
+            beta1 = CheckedSlider(0, 0.99, value=s.betas[0], step=0.01, label="Adam β1 (momentum)")
         with gr.Row():
             train = gr.Button("Train", variant="primary")
             stop = gr.Button("Stop", variant="stop")
@@ -167,11 +178,11 @@ def create_tab():
             "`genhub.load_model(folder).push_to_hub('<you>/<name>')`."
         )
         controls = [family, margin, beta, lr_g, lr_d, cost_steps, batch, latent, classes, steps]
-        preset.change(preset_values, [preset], [*controls, look], api_visibility="private")
+        preset.change(preset_values, [preset], [*controls, beta1, look], api_visibility="private")
         run = on_run(
             train.click,
             playground_endpoint,
-            [*controls, seed],
+            [*controls, seed, beta1],
             [samples, plot, figures, model_file],
             api_name="playground",
             concurrency_id=PLAYGROUND,

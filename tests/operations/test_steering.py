@@ -153,8 +153,37 @@ def test_discovered_directions_are_orthonormal_labelled_and_drawn():
     found = discover_directions(gan, 5, frames=4, generator=torch.Generator().manual_seed(0))
     assert torch.allclose(found.directions @ found.directions.t(), torch.eye(5), atol=1e-4)
     assert (found.strengths[:-1] >= found.strengths[1:]).all()
-    assert len(found.effects) == 5 and all(e.split()[0] in EDIT_RANGES for e in found.effects)
+    named = [e.removeprefix("no single edit (closest: ").split()[0] for e in found.effects]
+    assert len(found.effects) == 5 and all(name in EDIT_RANGES for name in named)
     assert all(set(c) == set(EDIT_RANGES) and all(0 <= v <= 1 for v in c.values()) for c in found.cosine_to_walks)
     assert found.images.shape == (20, 1, 28, 28)
     with pytest.raises(ValueError, match="class-conditional GAN"):
         discover_directions(genhub.load_model("fashion-vae"))
+
+
+class _ShiftingGenerator:
+    """A stand-in generator whose first latent moves a real item right by that many pixels, the second brightens it."""
+
+    def __init__(self, item):
+        self.item = item
+
+    def generate(self, latents, class_labels=None):
+        out = []
+        for z in latents:
+            moved = edit_images(self.item, "shift_x", float(z[0]))[0] if float(z[0]) else self.item
+            out.append(0.6 * moved + float(z[1]))  # unclipped, so that brightening G(z - r n) gives G(z + r n)
+        return torch.cat(out)
+
+
+@pytest.mark.parametrize(
+    ("direction", "edit", "amount", "tolerance"),
+    [((1.0, 0.0), "shift_x", 6.0, 0.6), ((0.0, 0.05), "brightness", 0.3, 0.1)],
+)
+def test_a_direction_is_labelled_by_the_edit_that_explains_it(fashion_test, direction, edit, amount, tolerance):
+    """The label names the edit whose warp best turns G(z - r n) into G(z + r n), not the moment that moves most
+    (a shift moves mass from left to right, which rotate 3D's moment alone would read as a turn)."""
+    item = fashion_test[0][:1]
+    latents = torch.zeros(4, 2)
+    effect = steering._effect(_ShiftingGenerator(item), torch.tensor(direction), latents, None, 3.0)
+    name, found = effect.split()[:2]  # e.g. "shift_x +5.87 px over ±3 (explains 82% of the change)"
+    assert name == edit and abs(float(found.rstrip("px°")) - amount) <= tolerance, effect

@@ -1,6 +1,7 @@
 """The Space started for real on 127.0.0.1 and called through gradio_client, bad inputs included."""
 
 import concurrent.futures
+from pathlib import Path
 
 import httpx
 import numpy as np
@@ -411,6 +412,7 @@ def test_the_playground_streams_and_returns_a_checkpoint(client, tmp_path):
     samples, plot, figures, model_file = job.result()
     assert len(job.outputs()) >= 2  # updates while it trained
     assert "step **40** of 40" in figures and "ended: steps" in figures
+    assert "gradient norm reaching G **" in figures and "std of L_G over the last 20 steps **" in figures
     assert pixels(samples).shape[1] > 8 * 28 and pixels(plot).ndim == 3
     with zipfile.ZipFile(model_file) as archive:
         archive.extractall(tmp_path)
@@ -532,3 +534,30 @@ def test_the_2d_playground_trains_on_a_ring_and_on_drawn_points(client, tmp_path
     assert "of 40** modes" in figures  # the stroke covers 2 x 20 cells of the 28 x 28 drawing grid
     with pytest.raises(AppError, match="draw at least one stroke"):
         client.predict(dataset="drawn", drawing=None, max_steps=200, **args, api_name="/playground_2d")
+
+
+def test_freed_tensors_go_back_to_the_system(served):
+    """The server pins glibc's mmap threshold (space.bounded_heap), so a request's large tensors leave the process's
+    memory when freed; by default a first 20 MB block would lift the threshold and a later 8 MB one stay resident."""
+
+    def rss_mb() -> float:
+        status = Path("/proc/self/status").read_text()
+        return int(status.split("VmRSS:")[1].split()[0]) / 1024
+
+    big = torch.ones(20 << 20, dtype=torch.uint8)
+    del big
+    before = rss_mb()
+    block = torch.ones(8 << 20, dtype=torch.uint8)
+    del block
+    assert rss_mb() - before < 4
+
+
+def test_each_playground_preset_is_what_the_tab_runs():
+    """A preset fills the tab's controls; the endpoint's settings from those controls are the preset's own (Adam's
+    beta1 included: the unstable-convergence preset is the healthy one with beta1 0.9)."""
+    from genhub.train.live import PRESETS
+    from space.tabs.playground import preset_values, settings_from
+
+    for name, (preset, _) in PRESETS.items():
+        values = preset_values(name)
+        assert settings_from(*values[:10], preset.seed, values[10]) == preset, name
