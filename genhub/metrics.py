@@ -285,17 +285,21 @@ ACHIEVED = {  # edit -> how its effect is measured between an edited and an orig
 
 
 @torch.no_grad()
-def steerability(model, walks, edit: str, alpha: float, classifier=None, num_images: int = 200, seed: int = 0):
+def steerability(
+    model, walks, edit: str, alpha: float, classifier=None, num_images: int = 200, seed: int = 0, project_steps: int = 0
+):
     """How far the walk for `edit` achieves edit(G(z), alpha): the masked L2 distance of the walk to the target
-    relative to that of the unwalked image, per image, median over images (1 = no better than not moving, 0 = exact), the achieved vs the target transformation measured on the
-    images, and the classifier's accuracy on the requested class along the walk."""
-    from .models.walks import edit_images  # noqa: PLC0415
+    relative to that of the unwalked image, per image, median over images (1 = no better than not moving, 0 =
+    exact), the achieved vs the target transformation measured on the images, and the classifier's accuracy on the
+    requested class along the walk. project_steps > 0: the walked codes projected onto the targets first."""
+    from .models.walks import edit_images, project  # noqa: PLC0415
 
     generator = torch.Generator().manual_seed(seed)
     latents, labels = model.sample_inputs(num_images, None, None, 1.0, generator)
     start = model.generate(latents=latents, class_labels=labels)
     target, mask = edit_images(start, edit, alpha)
-    walked = model.generate(latents=walks(latents, {edit: alpha}), class_labels=labels)
+    codes = project(model, walks(latents, {edit: alpha}), labels, target, mask, project_steps)
+    walked = model.generate(latents=codes, class_labels=labels)
 
     def masked_sq(x):  # masked squared error per image (N,)
         return ((x - target) ** 2 * mask).flatten(1).sum(1)
@@ -327,14 +331,21 @@ def walk_alphas_for(edit: str) -> list[float]:
     return [EDITS[edit].from_step(a) for a in (-1.0, -0.5, 0.5, 1.0)]
 
 
+PROJECT_STEPS = 100  # the projection the Space applies by default (genhub.models.walks.project)
+
+
 @torch.no_grad()
 def evaluate_walks(model, walks, classifier=None, num_images: int = 200) -> dict[str, dict]:
-    """steerability for every edit at the alphas of walk_alphas_for; keys "edit @ alpha"."""
-    return {
-        f"{edit} @ {alpha:.3g}": steerability(model, walks, edit, alpha, classifier, num_images)
-        for edit in walks.config.edits
-        for alpha in walk_alphas_for(edit)
-    }
+    """steerability for every edit at the alphas of walk_alphas_for, the learned walk alone and (on half the images)
+    projected by PROJECT_STEPS steps (`relative_l2_projected`, `achieved_projected`); keys "edit @ alpha"."""
+    figures = {}
+    for edit in walks.config.edits:
+        for alpha in walk_alphas_for(edit):
+            f = steerability(model, walks, edit, alpha, classifier, num_images)
+            p = steerability(model, walks, edit, alpha, None, max(1, num_images // 2), project_steps=PROJECT_STEPS)
+            f |= {"relative_l2_projected": p["relative_l2"], "achieved_projected": p["achieved"]}
+            figures[f"{edit} @ {alpha:.3g}"] = f
+    return figures
 
 
 def grey_of(images: torch.Tensor) -> torch.Tensor:

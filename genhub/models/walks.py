@@ -172,9 +172,37 @@ class Walks(PreTrainedModel):
     def _init_weights(self, module):  # walks start at zero: no edit
         pass
 
+    def offsets(self, latents: torch.Tensor, edit: str, steps) -> torch.Tensor:
+        """How the walk for `edit` moves each code (N, d): a * w_e, steps a (walk steps: a float or one per row)."""
+        a = torch.as_tensor(steps, dtype=latents.dtype, device=latents.device).expand(len(latents))[:, None]
+        return a * self.directions[self.config.edits.index(edit)].to(latents)
+
     def forward(self, latents: torch.Tensor, edits: dict[str, float]) -> torch.Tensor:
         """z + sum_e a_e * w_e for the requested edits {name: alpha}; latents (N, d) -> (N, d)."""
         out = latents
         for edit, alpha in edits.items():
-            out = out + walk_step(edit, alpha) * self.directions[self.config.edits.index(edit)]
+            out = out + self.offsets(latents, edit, walk_step(edit, alpha))
         return out
+
+
+PROJECT_LR = 0.05  # Adam's step on the codes when a walk is projected
+MAX_PROJECT_STEPS = 500
+
+
+def project(model, latents: torch.Tensor, labels, targets: torch.Tensor, masks: torch.Tensor, steps: int):
+    """A walk's codes refined so that G(z', y) comes closest to each target on its masked pixels: `steps` steps of
+    Adam on z' alone from `latents` (the generator is not touched, nor are its weights' gradients). The learned walk
+    is the start; the projection is each item's own correction, what this generator can reach of the requested edit
+    (the per-image optimum that bounds a walk's steerability, Jahanian 2019). Rows are independent. Returns z'."""
+    if isinstance(steps, bool) or not isinstance(steps, int) or not 0 <= steps <= MAX_PROJECT_STEPS:
+        raise ValueError(f"project_steps must be an integer in 0..{MAX_PROJECT_STEPS}, got {steps!r}")
+    z = latents.detach().clone()
+    if steps == 0:
+        return z
+    opt = torch.optim.Adam([z.requires_grad_(True)], lr=PROJECT_LR)
+    with torch.enable_grad():
+        for _ in range(steps):
+            loss = ((model(z, labels) - targets) ** 2 * masks).sum()
+            (z.grad,) = torch.autograd.grad(loss, [z])
+            opt.step()
+    return z.detach()

@@ -17,7 +17,7 @@ from pathlib import Path
 import torch
 
 from ..models import EBGAN, load_model
-from ..models.walks import EDITS, Walks, check_alpha, edit_images
+from ..models.walks import EDITS, Walks, check_alpha, edit_images, project
 
 __all__ = [
     "EDITS",
@@ -88,10 +88,12 @@ def steer(
     generator=None,
     walks: Walks | None = None,
     truncation: float = 1.0,
+    project_steps: int = 0,
 ) -> torch.Tensor:
     """G(z + sum_e a_e w_e, y): `edit` is one edit name with `alpha`, or a dict {edit: alpha} of several.
     latents (N, d) or drawn from `generator` (one image per class label, or one if none is given).
-    Returns the images (N, C, H, W) in [0, 1]."""
+    project_steps > 0: the walked codes are then projected onto the edits of G(z, y) (`genhub.models.walks.project`;
+    several edits applied in the dict's order). Returns the images (N, C, H, W) in [0, 1]."""
     # 1. check the request
     _require_gan(model)
     edits = dict(edit) if isinstance(edit, dict) else {edit: alpha}
@@ -100,8 +102,15 @@ def steer(
     # 2. the starting codes
     n = 1 if latents is not None or class_labels is None or isinstance(class_labels, (int, str)) else len(class_labels)
     latents, labels = model.sample_inputs(n, class_labels, latents, truncation, generator)
-    # 3. walk and generate
-    return model.generate(latents=walks(latents.to(walks.directions.dtype), edits), class_labels=labels)
+    # 3. walk (and project) and generate
+    walked = walks(latents.to(walks.directions.dtype), edits).to(latents)
+    if project_steps:
+        target, mask = model.generate(latents=latents, class_labels=labels), 1.0
+        for name, value in edits.items():
+            target, inside = edit_images(target, name, value)
+            mask = mask * inside
+        walked = project(model, walked, labels, target, mask, project_steps)
+    return model.generate(latents=walked, class_labels=labels)
 
 
 @torch.no_grad()
@@ -115,9 +124,11 @@ def walk_strip(
     generator=None,
     walks: Walks | None = None,
     truncation: float = 1.0,
+    project_steps: int = 0,
 ) -> SteeringOutput:
     """One item walked from the mirror of alpha to alpha (zoom: 1/alpha to alpha) in `frames` steps, beside the
-    target edit of its first image at each step. One forward pass for the whole strip."""
+    target edit of its first image at each step. One forward pass for the whole strip, or with project_steps > 0
+    each frame's code then projected onto its target (`genhub.models.walks.project`)."""
     # 1. check the request
     _require_gan(model)
     alpha = check_alpha(edit, alpha)
@@ -129,11 +140,13 @@ def walk_strip(
     # 2. one starting code, repeated per frame, each moved by its own multiple of the walk
     z, labels = model.sample_inputs(1, class_labels, latents, truncation, generator)
     steps = torch.tensor([spec.step(a) for a in alphas], dtype=z.dtype, device=z.device)[:, None]
-    w = walks.directions[walks.config.edits.index(edit)].to(z)
-    images = model.generate(latents=z + steps * w, class_labels=labels.expand(frames))
+    codes = z.expand(frames, -1).to(walks.directions.dtype)
+    moved = (codes + walks.offsets(codes, edit, steps[:, 0].to(codes))).to(z)
     # 3. the targets: the edit applied to the unmoved image
     start = model.generate(latents=z, class_labels=labels)
-    targets = torch.cat([edit_images(start, edit, a)[0] for a in alphas])
+    targets, masks = (torch.cat(parts) for parts in zip(*(edit_images(start, edit, a) for a in alphas)))
+    moved = project(model, moved, labels.expand(frames), targets, masks, project_steps)
+    images = model.generate(latents=moved, class_labels=labels.expand(frames))
     return SteeringOutput(images=images, targets=targets, alphas=alphas)
 
 

@@ -51,12 +51,15 @@ CARD_TEXT = {  # family -> (how to read the figures, how to use it, pipeline tag
     "walks": (
         "Per edit and alpha, on 200 generated images of random classes: `relative_l2`, per image the masked L2 "
         "distance between G(z + a w) and edit(G(z), alpha) over that between G(z) and the edit, the median over the "
-        "images (1 = no better than not moving, 0 = the edit exactly; not squared); `target` and `achieved`, the median change of the stated measure (image "
-        "moments) on the edited and on the walked images; `class_accuracy`, the evaluation classifier's "
-        "agreement with the class along the walk. Where `achieved` falls short of `target` is the limit of "
-        "steerability (Jahanian 2019, sec. 4).",
+        "images (1 = no better than not moving, 0 = the edit exactly; not squared); `target` and `achieved`, the "
+        "median change of the stated measure (image moments) on the edited and on the walked images; `class_accuracy`"
+        ", the evaluation classifier's agreement with the class along the walk. The `projected` columns (on 100 "
+        "images): the walked codes refined by 100 Adam steps towards the target (`project_steps=100`, the Space's "
+        "default), what this generator can reach of the edit. Where `achieved` falls short of `target` is the limit "
+        "of steerability (Jahanian 2019, sec. 4).",
         'from genhub.operations import steer\ngan = genhub.load_model("{generator}")  # its walks load with it\n'
-        'images = steer(gan, "zoom", 1.5, class_labels="Sneaker", generator=torch.Generator().manual_seed(0))',
+        'images = steer(gan, "zoom", 1.5, class_labels="Sneaker", generator=torch.Generator().manual_seed(0), '
+        "project_steps=100)",
         "unconditional-image-generation",
     ),
     "text_gan": (

@@ -28,6 +28,7 @@ from ..common import (
     show,
 )
 
+PROJECT_STEPS = 100  # the default projection: each frame's code refined towards its target (~1 s a 9-frame strip)
 DEFAULT_ALPHA = {"zoom": 1.6, "shift_x": 6.0, "shift_y": 6.0, "brightness": 0.3, "rotate_2d": 30.0, "rotate_3d": 45.0}
 LESSON = """### Steering a generator: walks in z that do one thing
 A GAN maps a latent code z to an image. Jahanian et al. (2019) look for one direction **w** per edit such that
@@ -35,9 +36,14 @@ moving z along it performs the edit: **G(z + α·w) ≈ edit(G(z), α)**. A gene
 its data varies, and Fashion-MNIST items are centred, upright and of one size, so these generators were trained
 *jointly* with their walks, with real images shifted, zoomed and turned the same way in the adversarial game.
 
+A straight walk moves every item the same way, and moved small steps too little; so each frame's code is then
+**projected**: refined by a few Adam steps on z alone until G(z', y) is as close as the generator can come to the
+target (*projection steps*; 0 shows the learned walk alone). The walk is the start, the projection each item's own
+correction, and what remains is what this generator cannot draw (a grey background, for one: brightening adds it).
+
 **What to look at:** the top strip is the walk, the one below is the target (the edit applied to the first
 image). Where the two agree, the edit is inside the generator's output space; the scorecard shows, per edit,
-how much of the requested change the walk achieves over the whole range."""
+how much of the requested change the learned walk alone achieves over the whole range."""
 
 
 def edit_control(edit: str):
@@ -61,7 +67,9 @@ def start(model: str, class_name: str, seed) -> tuple:
 
 
 @handler
-def steer_walk_endpoint(model: str, class_name: str, seed: int, edit: str, alpha: float, frames: int):
+def steer_walk_endpoint(
+    model: str, class_name: str, seed: int, edit: str, alpha: float, frames: int, project_steps: int = PROJECT_STEPS
+):
     """Walk one generated item along the learned direction of an edit, beside the target edit.
 
     Args:
@@ -71,18 +79,30 @@ def steer_walk_endpoint(model: str, class_name: str, seed: int, edit: str, alpha
         edit: zoom, shift_x, shift_y, brightness, rotate_2d or rotate_3d.
         alpha: how far, in the edit's unit (zoom 0.5..2, shifts ±8 px, brightness ±0.5, rotate 2D ±45°, 3D ±60°).
         frames: number of frames of the strip (2..15), from the mirror of alpha to alpha.
+        project_steps: Adam steps refining each frame's code towards its target, 0..300 (0: the learned walk alone).
     """
     if edit not in EDITS:
         raise ValueError(f"edit must be one of {', '.join(EDITS)}")
     e = EDITS[edit]
     alpha, frames = number("alpha", alpha, e.low, e.high), number("frames", frames, 2, 15, integer=True)
+    project_steps = number("project_steps", project_steps, 0, 300, integer=True)
     net, label, used_seed = start(model, class_name, seed)
-    out = walk_strip(net, edit, alpha, frames, class_labels=label, generator=torch.Generator().manual_seed(used_seed))
-    params = dict(model=model, class_name=class_name, seed=used_seed, edit=edit, alpha=alpha, frames=frames)
+    generator = torch.Generator().manual_seed(used_seed)
+    out = walk_strip(net, edit, alpha, frames, class_labels=label, generator=generator, project_steps=project_steps)
+    params = dict(
+        model=model,
+        class_name=class_name,
+        seed=used_seed,
+        edit=edit,
+        alpha=alpha,
+        frames=frames,
+        project_steps=project_steps,
+    )
     code = (
         f"import genhub, torch\nfrom genhub.operations import walk_strip\ngan = genhub.load_model({model!r})\n"
         f"out = walk_strip(gan, {edit!r}, {alpha}, {frames}, class_labels={label!r}, "
-        f"generator=torch.Generator().manual_seed({used_seed}))  # out.images, out.targets"
+        f"generator=torch.Generator().manual_seed({used_seed}), project_steps={project_steps})"
+        "  # out.images, out.targets"
     )
     note = f"α from {out.alphas[0]:.3g} to {out.alphas[-1]:.3g} ({edit}: {e.unit}); seed used **{used_seed}**."
     gif = output_file(gif_bytes(out.images), ".gif")
@@ -107,8 +127,9 @@ def steer_combined_endpoint(
     brightness: float,
     rotate_2d: float,
     rotate_3d: float,
+    project_steps: int = PROJECT_STEPS,
 ):
-    """Apply several learned walks at once: G(z + sum_e a_e w_e), before and after.
+    """Apply several learned walks at once: G(z + sum_e a_e w_e), projected onto the edits, before and after.
 
     Args:
         model: the generator with walks (fashion-ebgan, fashion-dcgan).
@@ -120,20 +141,23 @@ def steer_combined_endpoint(
         brightness: -0.5..0.5.
         rotate_2d: degrees -45..45.
         rotate_3d: degrees -60..60.
+        project_steps: Adam steps refining the code towards the edited item, 0..300 (0: the learned walks alone).
     """
     values = dict(
         zoom=zoom, shift_x=shift_x, shift_y=shift_y, brightness=brightness, rotate_2d=rotate_2d, rotate_3d=rotate_3d
     )
     edits = {name: number(name, v, EDITS[name].low, EDITS[name].high) for name, v in values.items()}
+    project_steps = number("project_steps", project_steps, 0, 300, integer=True)
     net, label, used_seed = start(model, class_name, seed)
     generator = torch.Generator().manual_seed(used_seed)
     latents, labels = net.sample_inputs(1, label, None, 1.0, generator)
     before = net.generate(latents=latents, class_labels=labels)
-    after = steer(net, edits, latents=latents, class_labels=labels)
-    params = dict(model=model, class_name=class_name, seed=used_seed, **edits)
+    after = steer(net, edits, latents=latents, class_labels=labels, project_steps=project_steps)
+    params = dict(model=model, class_name=class_name, seed=used_seed, **edits, project_steps=project_steps)
     code = (
         f"import genhub, torch\nfrom genhub.operations import steer\ngan = genhub.load_model({model!r})\n"
-        f"images = steer(gan, {edits!r}, class_labels={label!r}, generator=torch.Generator().manual_seed({used_seed}))"
+        f"images = steer(gan, {edits!r}, class_labels={label!r}, "
+        f"generator=torch.Generator().manual_seed({used_seed}), project_steps={project_steps})"
     )
     return show(torch.cat([before, after]), ncols=2), recipe("/steer_combined", model, params, code)
 
@@ -186,11 +210,12 @@ def create_tab():
             edit = gr.Radio(list(EDITS), value="shift_x", label="edit")
             alpha = CheckedSlider(**_slider("shift_x"))
             frames = CheckedSlider(2, 15, value=9, step=1, label="frames")
+            project = CheckedSlider(0, 300, value=PROJECT_STEPS, step=10, label="projection steps (0 = walk alone)")
         edit.change(edit_control, [edit], [alpha], api_visibility="private")
         go = gr.Button("Walk", variant="primary")
         default = GANS[0] if GANS else None
         first = first_result(steer_walk_endpoint, default, "Sneaker", 0, "shift_x", 6.0, 9) if GANS else (None,) * 6
-        walk = gr.Image(first[0], label="walk G(z + α·w)", format="png", type="pil")
+        walk = gr.Image(first[0], label="walk G(z′): z + α·w, projected onto the target", format="png", type="pil")
         target = gr.Image(first[1], label="target edit(G(z), α)", format="png", type="pil")
         with gr.Row():
             animation = gr.Image(first[2], label="the walk, animated", type="filepath", height=240)
@@ -201,7 +226,7 @@ def create_tab():
         on_run(
             go.click,
             steer_walk_endpoint,
-            [model, class_name, seed, edit, alpha, frames],
+            [model, class_name, seed, edit, alpha, frames, project],
             [walk, target, animation, gif, note, how],
             api_name="steer_walk",
         )
@@ -224,7 +249,7 @@ def create_tab():
             on_run(
                 both.click,
                 steer_combined_endpoint,
-                [model, class_name, seed, *sliders],
+                [model, class_name, seed, *sliders, project],
                 [pair, how_pair],
                 api_name="steer_combined",
             )
