@@ -302,7 +302,7 @@ def scorecard_plot(gan, walks, num_images: int = 100) -> bytes:
         twin.plot(alphas, [r["relative_l2"] for r in rows], ":", color="#dd8452", label="relative L2, walk")
         twin.plot(alphas, [r["relative_l2"] for r in projected], ":", color="#55a868", label="relative L2, projected")
         twin.set_ylim(0, 1.2)
-        ax.set(title=edit, xlabel=f"requested alpha ({EDITS[edit].unit.split(',')[0]})", ylabel=rows[0]["measure"])
+        ax.set(title=edit, xlabel=f"requested alpha ({EDITS[edit].unit.split(', >')[0]})", ylabel=rows[0]["measure"])
         if EDITS[edit].log_scale:
             ax.set_xscale("log", base=2)
         ax.legend(fontsize=7, loc="upper left")

@@ -70,7 +70,8 @@ def start(model: str, class_name: str, seed) -> tuple:
 def steer_walk_endpoint(
     model: str, class_name: str, seed: int, edit: str, alpha: float, frames: int, project_steps: int = PROJECT_STEPS
 ):
-    """Walk one generated item along the learned direction of an edit, beside the target edit.
+    """Walk one generated item along the learned direction of an edit, each frame's code then projected onto its
+    target (project_steps), beside the target edit.
 
     Args:
         model: the generator (a conditional GAN checkpoint with walks).

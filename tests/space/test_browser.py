@@ -54,7 +54,7 @@ TABS = [  # tab, sub-tab, button, output label
     ("Sample", None, "Show the trajectory", "x_t at 8 moments (columns), 4 items (rows)"),
     ("Compare", None, "Compare", "one row per model (top to bottom as in the table)"),
     ("Playground 2-D", None, "Train", "the plane: D(x), real and generated points, arrows; the losses"),
-    ("Steer", None, "Walk", "walk G(z + α·w)"),
+    ("Steer", None, "Walk", STEER_LABEL := "walk G(z′): z + α·w, projected onto the target"),
     ("Autoencoders", None, "Reconstruct", "reconstruction x̂"),
     ("VAE", "Sample z ~ N(0, I)", "Sample", "VAE samples"),
     ("VAE", "Encode", "Encode", "latent means and standard deviations"),
@@ -88,6 +88,19 @@ def test_each_tab_shows_its_images(page, tab, sub, button, label):
     page.get_by_role("button", name=button, exact=True).click()
     assert loaded_width(page, label) > 100
     page.screenshot(path=str(SHOTS / f"{tab}-{sub or button}.png".replace(" ", "_").replace(":", "")), full_page=True)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("edit", ["zoom", "shift_x", "shift_y", "brightness", "rotate_2d", "rotate_3d"])
+def test_every_edit_walks_in_the_browser(page, edit):
+    """Each edit's walk and target strips, with the slider at the edit's default, a screenshot per edit to look at."""
+    page.get_by_role("tab", name="Steer", exact=True).click()
+    page.get_by_role("radio", name=edit, exact=True).check()
+    page.wait_for_timeout(500)  # the slider takes the edit's range and default
+    page.get_by_role("button", name="Walk", exact=True).click()
+    page.get_by_text(f"({edit}:").first.wait_for(timeout=60_000)  # the note names the edit once its walk is shown
+    assert loaded_width(page, STEER_LABEL) > 100
+    page.screenshot(path=str(SHOTS / f"Steer-{edit}.png"), full_page=True)
 
 
 @pytest.mark.slow
