@@ -274,16 +274,6 @@ def image_moments(images: torch.Tensor) -> dict[str, torch.Tensor]:
     }
 
 
-ACHIEVED = {  # edit -> how its effect is measured between an edited and an original image
-    "zoom": ("scale", lambda a, b: a["spread"] / b["spread"]),
-    "shift_x": ("x shift (px)", lambda a, b: a["centroid_x"] - b["centroid_x"]),
-    "shift_y": ("y shift (px)", lambda a, b: a["centroid_y"] - b["centroid_y"]),
-    "brightness": ("intensity change", lambda a, b: a["intensity"] - b["intensity"]),
-    "rotate_2d": ("axis angle change (deg)", lambda a, b: (a["angle"] - b["angle"] + 90) % 180 - 90),
-    "rotate_3d": ("log right/left mass change", lambda a, b: a["log_right_left"] - b["log_right_left"]),
-}
-
-
 @torch.no_grad()
 def steerability(
     model, walks, edit: str, alpha: float, classifier=None, num_images: int = 200, seed: int = 0, project_steps: int = 0
@@ -292,7 +282,7 @@ def steerability(
     relative to that of the unwalked image, per image, median over images (1 = no better than not moving, 0 =
     exact), the achieved vs the target transformation measured on the images, and the classifier's accuracy on the
     requested class along the walk. project_steps > 0: the walked codes projected onto the targets first."""
-    from .models.walks import edit_images, project  # noqa: PLC0415
+    from .models.walks import EDITS, edit_images, project  # noqa: PLC0415
 
     generator = torch.Generator().manual_seed(seed)
     latents, labels = model.sample_inputs(num_images, None, None, 1.0, generator)
@@ -307,7 +297,7 @@ def steerability(
     # relative L2 as defined (issue 34): per image ||mask (walk - target)|| / ||mask (start - target)||, the median
     # and the mean over images; the earlier figure, the ratio of the pooled squared errors, kept beside them
     ratio = (masked_sq(walked) / masked_sq(start).clamp_min(1e-12)).sqrt()
-    name, measure = ACHIEVED[edit]
+    name, measure = EDITS[edit].measure_name, EDITS[edit].measure
     m0, mt, mw = image_moments(start), image_moments(target), image_moments(walked)
     figures = {
         "relative_l2": float(ratio.median()),

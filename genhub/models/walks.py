@@ -14,6 +14,7 @@ perspective warp of the image plane turned about its vertical axis, seen from a 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import torch
@@ -21,10 +22,40 @@ import torch.nn.functional as F
 from torch import nn
 from transformers import PretrainedConfig, PreTrainedModel
 
+CAMERA_DISTANCE = 2.0  # pinhole distance for rotate 3D, in half image widths
+
+
+# the warps: for each output pixel's normalised (x, y) in [-1, 1], where to read in the input
+def _zoom(xs, ys, alpha, h, w):  # the input scaled by alpha about the centre
+    return xs / alpha, ys / alpha
+
+
+def _shift_x(xs, ys, alpha, h, w):  # alpha pixels to the right
+    return xs - 2 * alpha / w, ys
+
+
+def _shift_y(xs, ys, alpha, h, w):  # alpha pixels down
+    return xs, ys - 2 * alpha / h
+
+
+def _rotate_2d(xs, ys, alpha, h, w):  # counter-clockwise on screen (y points down)
+    t = math.radians(alpha)
+    return math.cos(t) * xs - math.sin(t) * ys, math.sin(t) * xs + math.cos(t) * ys
+
+
+def _rotate_3d(xs, ys, alpha, h, w):  # the plane turned by alpha about the vertical axis, seen from a pinhole
+    t, d = math.radians(alpha), CAMERA_DISTANCE
+    denominator = d * math.cos(t) + xs * math.sin(t)
+    sx = xs * d / denominator
+    sy = ys * (d - sx * math.sin(t)) / d
+    return torch.where(denominator > 0, sx, torch.full_like(sx, 10.0)), sy  # behind the camera: outside
+
 
 @dataclass(frozen=True)
 class Edit:
-    """One steering edit: its alpha range in its own unit, the identity, and how alpha maps to the walk."""
+    """One steering edit, complete: its alpha range in its own unit, the identity, how alpha maps to the walk, the
+    edit itself (a warp of the image plane, or a change of the pixels), how its effect is measured on images
+    (genhub.metrics.image_moments of the edited and the original) and the Space's default alpha."""
 
     name: str
     low: float  # lowest alpha
@@ -33,7 +64,12 @@ class Edit:
     log_scale: bool  # zoom: alpha is a factor, walked on a log2 scale (0.5 and 2 are -1 and 1)
     unit: str  # what alpha measures, for labels
     step_size: float  # a sensible slider step
-    symbol: str = ""  # alpha's unit in short, for figures: "x", " px", "°"
+    symbol: str  # alpha's unit in short, for figures: "x", " px", "°"
+    default: float  # the alpha the Steer tab opens on for this edit
+    measure_name: str  # what `measure` reports
+    measure: Callable  # (moments of the edited, of the original) -> the change (N,)
+    warp: Callable | None = None  # (xs, ys, alpha, h, w) -> where each output pixel reads (sx, sy)
+    pixels: Callable | None = None  # (images, alpha) -> edited images, for an edit that moves no pixel
 
     def amount(self, alpha: float) -> str:
         """alpha as a person reads it: "x1.3", "-2 px", "+0.1", "+15°"."""
@@ -62,27 +98,40 @@ class Edit:
 EDITS = {  # the registry: walks, training, metrics, operations and the Space all read it
     e.name: e
     for e in (
-        Edit("zoom", 0.5, 1.0, 2.0, True, "scale factor, > 1 enlarges", 0.01, "x"),
-        Edit("shift_x", -8.0, 0.0, 8.0, False, "pixels, > 0 moves right", 0.5, " px"),
-        Edit("shift_y", -8.0, 0.0, 8.0, False, "pixels, > 0 moves down", 0.5, " px"),
-        Edit("brightness", -0.5, 0.0, 0.5, False, "added intensity on [0, 1] images", 0.01),
-        Edit("rotate_2d", -45.0, 0.0, 45.0, False, "degrees in the image plane, > 0 counter-clockwise", 1.0, "°"),
         Edit(
-            "rotate_3d",
-            -60.0,
-            0.0,
-            60.0,
-            False,
-            "degrees about the vertical axis, > 0 brings the right side closer",
-            1.0,
-            "°",
+            "zoom", 0.5, 1.0, 2.0, log_scale=True, unit="scale factor, > 1 enlarges", step_size=0.01, symbol="x",
+            default=1.6, measure_name="scale", measure=lambda a, b: a["spread"] / b["spread"], warp=_zoom,
+        ),
+        Edit(
+            "shift_x", -8.0, 0.0, 8.0, log_scale=False, unit="pixels, > 0 moves right", step_size=0.5, symbol=" px",
+            default=6.0, measure_name="x shift (px)", measure=lambda a, b: a["centroid_x"] - b["centroid_x"],
+            warp=_shift_x,
+        ),
+        Edit(
+            "shift_y", -8.0, 0.0, 8.0, log_scale=False, unit="pixels, > 0 moves down", step_size=0.5, symbol=" px",
+            default=6.0, measure_name="y shift (px)", measure=lambda a, b: a["centroid_y"] - b["centroid_y"],
+            warp=_shift_y,
+        ),
+        Edit(
+            "brightness", -0.5, 0.0, 0.5, log_scale=False, unit="added intensity on [0, 1] images", step_size=0.01,
+            symbol="", default=0.3, measure_name="intensity change",
+            measure=lambda a, b: a["intensity"] - b["intensity"],
+            pixels=lambda images, alpha: (images + alpha).clamp(0, 1),
+        ),
+        Edit(
+            "rotate_2d", -45.0, 0.0, 45.0, log_scale=False, unit="degrees in the image plane, > 0 counter-clockwise",
+            step_size=1.0, symbol="°", default=30.0, measure_name="axis angle change (deg)",
+            measure=lambda a, b: (a["angle"] - b["angle"] + 90) % 180 - 90, warp=_rotate_2d,
+        ),
+        Edit(
+            "rotate_3d", -60.0, 0.0, 60.0, log_scale=False,
+            unit="degrees about the vertical axis, > 0 brings the right side closer", step_size=1.0, symbol="°",
+            default=45.0, measure_name="log right/left mass change",
+            measure=lambda a, b: a["log_right_left"] - b["log_right_left"], warp=_rotate_3d,
         ),
     )
-}
+}  # fmt: skip
 EDIT_RANGES = {name: (e.low, e.identity, e.high) for name, e in EDITS.items()}  # edit -> (low, identity, high)
-
-
-CAMERA_DISTANCE = 2.0  # pinhole distance for rotate 3D, in half image widths
 
 
 def check_alpha(edit: str, alpha) -> float:
@@ -99,21 +148,7 @@ def _source_grid(edit: str, alpha: float, n: int, h: int, w: int) -> torch.Tenso
     ys, xs = torch.meshgrid(
         torch.linspace(-1 + 1 / h, 1 - 1 / h, h), torch.linspace(-1 + 1 / w, 1 - 1 / w, w), indexing="ij"
     )
-    if edit == "zoom":  # output = input scaled by alpha about the centre
-        sx, sy = xs / alpha, ys / alpha
-    elif edit == "shift_x":  # alpha pixels to the right
-        sx, sy = xs - 2 * alpha / w, ys
-    elif edit == "shift_y":  # alpha pixels down
-        sx, sy = xs, ys - 2 * alpha / h
-    elif edit == "rotate_2d":  # counter-clockwise on screen (y points down)
-        t = math.radians(alpha)
-        sx, sy = math.cos(t) * xs - math.sin(t) * ys, math.sin(t) * xs + math.cos(t) * ys
-    else:  # rotate_3d: the plane turned by t about the vertical axis, projected by a pinhole at distance d
-        t, d = math.radians(alpha), CAMERA_DISTANCE
-        denominator = d * math.cos(t) + xs * math.sin(t)
-        sx = xs * d / denominator
-        sy = ys * (d - sx * math.sin(t)) / d
-        sx = torch.where(denominator > 0, sx, torch.full_like(sx, 10.0))  # behind the camera: outside
+    sx, sy = EDITS[edit].warp(xs, ys, alpha, h, w)
     return torch.stack([sx, sy], dim=-1).expand(n, h, w, 2)
 
 
@@ -124,8 +159,8 @@ def edit_images(images: torch.Tensor, edit: str, alpha: float) -> tuple[torch.Te
     full = torch.ones(n, 1, h, w, dtype=images.dtype, device=images.device)
     if alpha == EDIT_RANGES[edit][1]:  # the identity
         return images.clone(), full
-    if edit == "brightness":
-        return (images + alpha).clamp(0, 1), full
+    if EDITS[edit].pixels is not None:
+        return EDITS[edit].pixels(images, alpha), full
     grid = _source_grid(edit, alpha, n, h, w).to(images.device, images.dtype)
     edited = F.grid_sample(images, grid, mode="bilinear", padding_mode="zeros", align_corners=False)
     inside = (grid.abs() <= 1).all(-1, keepdim=True).permute(0, 3, 1, 2).to(images.dtype)  # (N, 1, H, W)

@@ -57,7 +57,7 @@ CARD_TEXT = {  # family -> (how to read the figures, how to use it, pipeline tag
         "images): the walked codes refined by 100 Adam steps towards the target (`project_steps=100`, the Space's "
         "default), what this generator can reach of the edit. Where `achieved` falls short of `target` is the limit "
         "of steerability (Jahanian 2019, sec. 4).",
-        'from genhub.operations import steer\ngan = genhub.load_model("{generator}")  # its walks load with it\n'
+        'from genhub.operations import steer\n\ngan = genhub.load_model("{generator}")  # its walks load with it\n'
         'images = steer(gan, "zoom", 1.5, class_labels="Sneaker", generator=torch.Generator().manual_seed(0), '
         "project_steps=100)",
         "unconditional-image-generation",

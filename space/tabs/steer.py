@@ -29,7 +29,6 @@ from ..common import (
 )
 
 PROJECT_STEPS = 100  # the default projection: each frame's code refined towards its target (~1 s a 9-frame strip)
-DEFAULT_ALPHA = {"zoom": 1.6, "shift_x": 6.0, "shift_y": 6.0, "brightness": 0.3, "rotate_2d": 30.0, "rotate_3d": 45.0}
 LESSON = """### Steering a generator: walks in z that do one thing
 A GAN maps a latent code z to an image. Jahanian et al. (2019) look for one direction **w** per edit such that
 moving z along it performs the edit: **G(z + α·w) ≈ edit(G(z), α)**. A generator can only be steered as far as
@@ -55,7 +54,7 @@ def edit_control(edit: str):
         minimum=e.low,
         maximum=e.high,
         step=e.step_size,
-        value=DEFAULT_ALPHA[edit],
+        value=e.default,
         label=f"α for {edit}: {e.unit} ({e.low:g} to {e.high:g}, identity {e.identity:g})",
     )
 
@@ -285,6 +284,6 @@ def _slider(edit: str) -> dict:
         minimum=e.low,
         maximum=e.high,
         step=e.step_size,
-        value=DEFAULT_ALPHA[edit],
+        value=e.default,
         label=f"α for {edit}: {e.unit} ({e.low:g} to {e.high:g}, identity {e.identity:g})",
     )
