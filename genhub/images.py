@@ -260,10 +260,11 @@ def new_figure(nrows: int = 1, ncols: int = 1, gridspec_kw: dict | None = None, 
     return figure, figure.subplots(nrows, ncols, gridspec_kw=gridspec_kw)
 
 
-def figure_png(figure) -> bytes:
-    """A figure of new_figure's as PNG bytes (laid out tight), rendered under a lock."""
+def figure_png(figure, top: float = 1.0) -> bytes:
+    """A figure of new_figure's as PNG bytes (laid out tight below `top`, a fraction of its height: the Space's image
+    components lay their label over the top left corner), rendered under a lock."""
     buffer = io.BytesIO()
     with _RENDER_LOCK:
-        figure.tight_layout()
+        figure.tight_layout(rect=(0, 0, 1, top))
         figure.savefig(buffer, format="png")
     return buffer.getvalue()

@@ -327,7 +327,7 @@ def live_plot(event: LiveEvent, settings: LiveSettings) -> bytes:
     axes[0, 0].set(title="losses and energies", xlabel="step")
     axes[0, 0].legend(fontsize=7)
     axes[0, 1].semilogy(h.get("generator_grad_norm", []), lw=1, color="#c44e52")
-    axes[0, 1].set(title="gradient norm reaching the generator", xlabel="step")
+    axes[0, 1].set(title="gradient norm reaching G (log)", xlabel="step")
     colours = ["#4c72b0" if c in settings.classes else "#cccccc" for c in range(10)]
     axes[1, 0].bar(range(10), event.histogram, color=colours)
     axes[1, 0].axhline(1 / len(settings.classes), color="k", lw=0.8, ls=":")
@@ -340,5 +340,5 @@ def live_plot(event: LiveEvent, settings: LiveSettings) -> bytes:
         axes[1, 1].plot(
             np.arange(19, len(g)), np.lib.stride_tricks.sliding_window_view(g, 20).std(1), lw=1, color="#8172b2"
         )
-    axes[1, 1].set(title="rolling std of the generator's loss (20 steps)", xlabel="step")
-    return figure_png(fig)
+    axes[1, 1].set(title="rolling std of L_G (20 steps)", xlabel="step")
+    return figure_png(fig, top=0.93)

@@ -74,12 +74,13 @@ def vae_sample_endpoint(model: str, num_images: int, seed: int):
 
 def moments_plot(mean: torch.Tensor, logvar: torch.Tensor) -> Image.Image:
     std = (0.5 * logvar).exp()
-    fig, ax = new_figure(figsize=(8, 3.2), dpi=100)
+    fig, ax = new_figure(figsize=(12, 3.6), dpi=100)
     dims = np.arange(len(mean))
     ax.bar(dims, mean.numpy(), yerr=std.numpy(), color="#4c72b0", ecolor="#dd8452", capsize=3)
     ax.axhline(0, color="gray", lw=0.8)
-    ax.set(xlabel="latent dimension i", ylabel="E(z)_i ± sqrt(V(z)_i)", xticks=dims)
-    return output_file(figure_png(fig), ".png")
+    ax.set(xlabel="latent dimension i", ylabel="E(z)_i ± sqrt(V(z)_i)", xticks=dims[:: max(1, len(dims) // 32)])
+    ax.set_title("active dimensions: means far from 0, variances below 1", fontsize=10)
+    return output_file(figure_png(fig, top=0.88), ".png")
 
 
 @handler
@@ -200,10 +201,10 @@ def _encode_tab(model):
         go = gr.Button("Encode", variant="primary")
         with gr.Row():
             x_in, x_hat = (
-                gr.Image(label="input", format="png", type="pil"),
-                gr.Image(label="Dec(E(z))", format="png", type="pil"),
+                gr.Image(label="input", format="png", type="pil", height=240),
+                gr.Image(label="Dec(E(z))", format="png", type="pil", height=240),
             )
-            plot = gr.Image(label="latent means and standard deviations", format="png", type="pil")
+        plot = gr.Image(label="latent means and standard deviations", format="png", type="pil")  # full width
         table = gr.Markdown()
         on_run(
             go.click, vae_encode_endpoint, [model, example, image], [x_in, x_hat, plot, table], api_name="vae_encode"
