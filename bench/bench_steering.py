@@ -6,6 +6,7 @@ edits of the same images; the time of a 9-frame walk strip; the walk alone over 
 generators' weights are not changed by steering, so their unsteered figures are their cards'.
 
     python bench/bench_steering.py [--images 500]
+    python bench/bench_steering.py --opencv --images 100   # the same verdict against edits written with OpenCV
 """
 
 from __future__ import annotations
@@ -19,10 +20,11 @@ from pathlib import Path
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import genhub  # noqa: E402
 from genhub.metrics import PROJECT_STEPS, steerability  # noqa: E402
-from genhub.models.walks import EDITS  # noqa: E402
+from genhub.models.walks import EDITS, edit_images, project  # noqa: E402
 from genhub.operations import walk_strip  # noqa: E402
 
 HALF = {  # half of the moderate alphas (issue 34's second column)
@@ -102,6 +104,29 @@ def api_latency(repeats: int = 20) -> None:
     app.demo.close()
 
 
+def opencv_rows(gan, walks, images: int) -> None:
+    """The projected walks (projected onto genhub's targets, as the Space does) measured against the edits written
+    again with OpenCV (bench/opencv_edits.py) beside genhub's own, at the moderate alphas and half of them."""
+    import opencv_edits  # noqa: PLC0415
+
+    def ratio(walked, start, target, mask) -> float:
+        moved, still = (((x - target) ** 2 * mask).flatten(1).sum(1) for x in (walked, start))
+        return float((moved / still.clamp_min(1e-12)).sqrt().median())
+
+    print("\n| edit @ alpha | relative L2 vs genhub's edit | vs OpenCV's edit | difference |\n|---|---|---|---|")
+    for edit in EDITS:
+        for alpha in (*HALF[edit], *MODERATE[edit]):
+            z, y = gan.sample_inputs(images, None, None, 1.0, torch.Generator().manual_seed(7))
+            start = gan.generate(latents=z, class_labels=y)
+            ours, inside = edit_images(start, edit, alpha)
+            theirs, inside_theirs = opencv_edits.edit(start, edit, alpha)
+            walked = gan.generate(
+                latents=project(gan, walks(z, {edit: alpha}), y, ours, inside, PROJECT_STEPS), class_labels=y
+            )
+            a, b = ratio(walked, start, ours, inside), ratio(walked, start, theirs, inside_theirs)
+            print(f"| {edit} @ {alpha:g} | {a:.3f} | {b:.3f} | {b - a:+.3f} |", flush=True)
+
+
 VARIANTS = {"walk": 0, f"walk + {PROJECT_STEPS} projection steps": PROJECT_STEPS}
 
 
@@ -109,9 +134,16 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--images", type=int, default=500)
     parser.add_argument("--api-only", action="store_true", help="only the API round trip of /steer_walk")
+    parser.add_argument("--opencv", action="store_true", help="only the verdict against OpenCV's edits")
     args = parser.parse_args()
     if args.api_only:
         return api_latency()
+    if args.opencv:
+        print(f"torch {torch.__version__}, {torch.get_num_threads()} threads; {args.images} images per alpha")
+        for name in ("fashion-ebgan", "fashion-dcgan"):
+            print(f"\n### `{name}`, projected walks ({PROJECT_STEPS} steps)")
+            opencv_rows(genhub.load_model(name), genhub.load_model(f"{name}-walks"), args.images)
+        return None
     classifier = genhub.load_model("fashion-classifier")
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads")
     for name in ("fashion-ebgan", "fashion-dcgan"):

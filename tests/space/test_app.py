@@ -237,42 +237,15 @@ def test_steering(client):
         api_name="/steer_combined",
     )
     assert "'zoom': 1.5" in how and "project_steps=100" in how
+    walk = dict(
+        model="fashion-ebgan", class_name="Bag", seed=2, edit="zoom", alpha=1.5, frames=3, api_name="/steer_walk"
+    )
     for bad in (-5, 301, 2.5):
         with pytest.raises(AppError, match="project_steps must be"):
-            client.predict(
-                model="fashion-ebgan",
-                class_name="Bag",
-                seed=2,
-                edit="zoom",
-                alpha=1.5,
-                frames=3,
-                project_steps=bad,
-                api_name="/steer_walk",
-            )
-    alone = client.predict(
-        model="fashion-ebgan",
-        class_name="Bag",
-        seed=2,
-        edit="zoom",
-        alpha=1.5,
-        frames=3,
-        project_steps=0,
-        api_name="/steer_walk",
-    )
-    assert "project_steps=0" in alone[5] and not np.array_equal(
-        pixels(alone[0]),
-        pixels(
-            client.predict(
-                model="fashion-ebgan",
-                class_name="Bag",
-                seed=2,
-                edit="zoom",
-                alpha=1.5,
-                frames=3,
-                api_name="/steer_walk",
-            )[0]
-        ),
-    )
+            client.predict(**walk, project_steps=bad)
+    alone, projected = client.predict(**walk, project_steps=0), client.predict(**walk)  # the default: 100 steps
+    assert "project_steps=0" in alone[5] and "project_steps=100" in projected[5]
+    assert not np.array_equal(pixels(alone[0]), pixels(projected[0]))
     with pytest.raises(AppError, match="alpha must be in"):
         client.predict(
             model="fashion-ebgan", class_name="Bag", seed=2, edit="zoom", alpha=5, frames=5, api_name="/steer_walk"

@@ -29,8 +29,8 @@ GOOD = {  # api name -> valid arguments, in order (None where a file goes: fille
     "compare": ["Bag", 0],
     "interpolate_seeds": ["fashion-ebgan", "Bag", 1, 2, 4, 1.0],
     "gan_diagnostics": ["fashion-ebgan"],
-    "steer_walk": ["fashion-ebgan", "Bag", 0, "zoom", 1.5, 3],
-    "steer_combined": ["fashion-ebgan", "Bag", 0, 1.0, 0, 0, 0, 0, 0],
+    "steer_walk": ["fashion-ebgan", "Bag", 0, "zoom", 1.5, 3, 20],
+    "steer_combined": ["fashion-ebgan", "Bag", 0, 1.0, 0, 0, 0, 0, 0, 20],
     "steer_discovered": ["fashion-ebgan", "Bag", 0, 2, 3],
     "reconstruct": ["fashion-dae", 5, None, "gaussian", 0.5, 0],
     "vae_sample": ["fashion-vae", 4, 0],
@@ -41,7 +41,7 @@ GOOD = {  # api name -> valid arguments, in order (None where a file goes: fille
     "caption": ["fashion-text-gan", "a red dress", 2, 0],
     "caption_walk": ["fashion-text-gan", "a red dress", "a blue coat", 3, 0],
     "super_resolve": [None, "photo: camera", 2, "bicubic", "fashion-sr-x2", 10],
-    "playground": ["vae", 20.0, 1.0, 1e-3, 2e-4, 1, 16, 8, ["Bag"], 1, 0],
+    "playground": ["vae", 20.0, 1.0, 1e-3, 2e-4, 1, 16, 8, ["Bag"], 1, 0, 0.5],
     "playground_2d": ["ring", None, "nonsaturating", 1e-3, 1e-3, 1, 0.5, 50, 0],
 }
 FILE = {"meta": {"_type": "gradio.FileData"}}
@@ -337,14 +337,14 @@ def test_start_up_survives_broken_checkpoints(tmp_path):
 
 def test_pixels_of_identical_answers_match_a_fresh_request(app_process):
     process, url = app_process
-    kind, data = call(url, "steer_walk", encode(["fashion-dcgan", "Dress", 4, "rotate_2d", 30, 5], {}))
+    kind, data = call(url, "steer_walk", encode(["fashion-dcgan", "Dress", 4, "rotate_2d", 30, 5, 100], {}))
     assert kind == "complete"
     walk = np.asarray(Image.open(io.BytesIO(download(url, data)[0])))
     again = np.asarray(
         Image.open(
             io.BytesIO(
                 download(
-                    url, call(url, "steer_walk", encode(["fashion-dcgan", "Dress", 4, "rotate_2d", 30, 5], {}))[1]
+                    url, call(url, "steer_walk", encode(["fashion-dcgan", "Dress", 4, "rotate_2d", 30, 5, 100], {}))[1]
                 )[0]
             )
         )
