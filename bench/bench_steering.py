@@ -23,8 +23,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import genhub  # noqa: E402
-from genhub.metrics import PROJECT_STEPS, steerability  # noqa: E402
-from genhub.models.walks import EDITS, edit_images, project  # noqa: E402
+from genhub.metrics import steerability  # noqa: E402
+from genhub.models.walks import EDITS, PROJECT_STEPS, edit_images, project  # noqa: E402
 from genhub.operations import walk_strip  # noqa: E402
 
 HALF = {  # half of the moderate alphas (issue 34's second column)
@@ -114,10 +114,10 @@ def opencv_rows(gan, walks, images: int) -> None:
         return float((moved / still.clamp_min(1e-12)).sqrt().median())
 
     print("\n| edit @ alpha | relative L2 vs genhub's edit | vs OpenCV's edit | difference |\n|---|---|---|---|")
+    z, y = gan.sample_inputs(images, None, None, 1.0, torch.Generator().manual_seed(7))
+    start = gan.generate(latents=z, class_labels=y)  # the same items for every edit and alpha
     for edit in EDITS:
         for alpha in (*HALF[edit], *MODERATE[edit]):
-            z, y = gan.sample_inputs(images, None, None, 1.0, torch.Generator().manual_seed(7))
-            start = gan.generate(latents=z, class_labels=y)
             ours, inside = edit_images(start, edit, alpha)
             theirs, inside_theirs = opencv_edits.edit(start, edit, alpha)
             walked = gan.generate(

@@ -321,13 +321,12 @@ def walk_alphas_for(edit: str) -> list[float]:
     return [EDITS[edit].from_step(a) for a in (-1.0, -0.5, 0.5, 1.0)]
 
 
-PROJECT_STEPS = 100  # the projection the Space applies by default (genhub.models.walks.project)
-
-
 @torch.no_grad()
 def evaluate_walks(model, walks, classifier=None, num_images: int = 200) -> dict[str, dict]:
     """steerability for every edit at the alphas of walk_alphas_for, the learned walk alone and (on half the images)
     projected by PROJECT_STEPS steps (`relative_l2_projected`, `achieved_projected`); keys "edit @ alpha"."""
+    from .models.walks import PROJECT_STEPS  # noqa: PLC0415
+
     figures = {}
     for edit in walks.config.edits:
         for alpha in walk_alphas_for(edit):

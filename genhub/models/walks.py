@@ -222,6 +222,7 @@ class Walks(PreTrainedModel):
 
 PROJECT_LR = 0.05  # Adam's step on the codes when a walk is projected
 MAX_PROJECT_STEPS = 500
+PROJECT_STEPS = 100  # the projection the Space applies by default, and the cards and the bench report
 
 
 def project(model, latents: torch.Tensor, labels, targets: torch.Tensor, masks: torch.Tensor, steps: int):

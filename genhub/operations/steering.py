@@ -139,9 +139,9 @@ def walk_strip(
     alphas = spec.alphas(frames, alpha) if alpha != spec.identity else [alpha] * frames
     # 2. one starting code, repeated per frame, each moved by its own multiple of the walk
     z, labels = model.sample_inputs(1, class_labels, latents, truncation, generator)
-    steps = torch.tensor([spec.step(a) for a in alphas], dtype=z.dtype, device=z.device)[:, None]
     codes = z.expand(frames, -1).to(walks.directions.dtype)
-    moved = (codes + walks.offsets(codes, edit, steps[:, 0].to(codes))).to(z)
+    steps = torch.tensor([spec.step(a) for a in alphas], dtype=codes.dtype, device=codes.device)
+    moved = (codes + walks.offsets(codes, edit, steps)).to(z)
     # 3. the targets: the edit applied to the unmoved image
     start = model.generate(latents=z, class_labels=labels)
     targets, masks = (torch.cat(parts) for parts in zip(*(edit_images(start, edit, a) for a in alphas)))

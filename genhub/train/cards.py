@@ -17,7 +17,7 @@ from ..models import (
 )
 from ..models.autoencoder import corrupt
 from ..models.super_resolution import bicubic
-from ..models.walks import EDITS
+from ..models.walks import EDITS, PROJECT_STEPS
 from .card_text import CARD_TEXT, DATA_TEXT, PARTIAL_VIEW_USE
 from .loop import (
     DIAGNOSTIC_EVERY,
@@ -223,8 +223,9 @@ def write_card(
     if recipe.family == "walks":
         sections["Steerability scorecard"] = (
             "Per edit, over its whole range (9 alphas, 100 generated items each; 50 for the projected walk): the "
-            "change measured on the images (median) for the walk G(z + a w), for the walk projected by 100 Adam steps "
-            "on its code towards the target (`project_steps=100`, the Space's default) and for the target "
+            "change measured on the images (median) for the walk G(z + a w), for the walk projected by "
+            f"{PROJECT_STEPS} Adam steps on its code towards the target (`project_steps={PROJECT_STEPS}`, the Space's "
+            "default) and for the target "
             "edit(G(z), alpha); dotted, the relative L2 of each. Where the curves part is where steering stops."
             "\n\n![scorecard](scorecard.png)"
         )
@@ -294,7 +295,9 @@ def scorecard_plot(gan, walks, num_images: int = 100) -> bytes:
     for ax, edit in zip(axes.flat, walks.config.edits):
         alphas = EDITS[edit].alphas(9)
         rows = [steerability(gan, walks, edit, a, None, num_images) for a in alphas]
-        projected = [steerability(gan, walks, edit, a, None, num_images // 2, project_steps=100) for a in alphas]
+        projected = [
+            steerability(gan, walks, edit, a, None, num_images // 2, project_steps=PROJECT_STEPS) for a in alphas
+        ]
         ax.plot(alphas, [r["target"] for r in rows], "o-", color="#4c72b0", label="target edit")
         ax.plot(alphas, [r["achieved"] for r in rows], "s-", color="#dd8452", label="walk")
         ax.plot(alphas, [r["achieved"] for r in projected], "^-", color="#55a868", label="walk, projected")

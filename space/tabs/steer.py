@@ -7,6 +7,7 @@ import gradio as gr
 import torch
 
 from genhub.images import gif_bytes
+from genhub.models.walks import PROJECT_STEPS  # each frame's code refined towards its target (~0.3 s a strip)
 from genhub.operations.steering import EDITS, discover_directions, steer, walk_strip
 
 from ..common import (
@@ -28,7 +29,6 @@ from ..common import (
     show,
 )
 
-PROJECT_STEPS = 100  # the default projection: each frame's code refined towards its target (~1 s a 9-frame strip)
 LESSON = """### Steering a generator: walks in z that do one thing
 A GAN maps a latent code z to an image. Jahanian et al. (2019) look for one direction **w** per edit such that
 moving z along it performs the edit: **G(z + α·w) ≈ edit(G(z), α)**. A generator can only be steered as far as
@@ -49,14 +49,7 @@ def edit_control(edit: str):
     """The α slider for an edit: its own range, step and a moderate default."""
     if edit not in EDITS:
         raise refusal(f"edit must be one of {', '.join(EDITS)}")
-    e = EDITS[edit]
-    return gr.update(
-        minimum=e.low,
-        maximum=e.high,
-        step=e.step_size,
-        value=e.default,
-        label=f"α for {edit}: {e.unit} ({e.low:g} to {e.high:g}, identity {e.identity:g})",
-    )
+    return gr.update(**_slider(edit))
 
 
 def start(model: str, class_name: str, seed) -> tuple:
