@@ -7,6 +7,7 @@ generators' weights are not changed by steering, so their unsteered figures are 
 
     python bench/bench_steering.py [--images 500]
     python bench/bench_steering.py --opencv --images 100   # the same verdict against edits written with OpenCV
+    python bench/bench_steering.py --fid                    # classifier-FID of walked images vs edited real ones
 """
 
 from __future__ import annotations
@@ -23,7 +24,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import genhub  # noqa: E402
-from genhub.metrics import steerability  # noqa: E402
+from genhub import data  # noqa: E402
+from genhub.metrics import features_of, frechet_distance, steerability  # noqa: E402
 from genhub.models.walks import EDITS, PROJECT_STEPS, edit_images, project  # noqa: E402
 from genhub.operations import walk_strip  # noqa: E402
 
@@ -127,6 +129,27 @@ def opencv_rows(gan, walks, images: int) -> None:
             print(f"| {edit} @ {alpha:g} | {a:.3f} | {b:.3f} | {b - a:+.3f} |", flush=True)
 
 
+def fid_rows(gan, walks, classifier, images: int) -> None:
+    """Issue 34's sharpness check: classifier-FID (the evaluation classifier's features, as the GANs' cards) of the
+    walked images against the same edit of real test images, beside the edit of the unwalked samples against it
+    (what a perfect walk would score) and the unsteered samples against the real images; all at `images` each."""
+    real = data.as_float_images(data.load_fashion_mnist("test")[0])[:images]
+    z, y = gan.sample_inputs(images, None, None, 1.0, torch.Generator().manual_seed(11))
+    start = gan.generate(latents=z, class_labels=y)
+    unsteered = frechet_distance(features_of(classifier, real), features_of(classifier, start))
+    print(f"\nunsteered samples vs real test images: FID {unsteered:.1f} ({images} each)\n")
+    print("| edit @ alpha | walk | walk projected | target edit of the samples (a perfect walk) |\n|---|---|---|---|")
+    for edit in EDITS:
+        for alpha in (*HALF[edit], *MODERATE[edit]):
+            reference = features_of(classifier, edit_images(real, edit, alpha)[0])
+            target, mask = edit_images(start, edit, alpha)
+            codes = walks(z, {edit: alpha})
+            walked = gan.generate(latents=codes, class_labels=y)
+            projected = gan.generate(latents=project(gan, codes, y, target, mask, PROJECT_STEPS), class_labels=y)
+            cells = [frechet_distance(reference, features_of(classifier, x)) for x in (walked, projected, target)]
+            print(f"| {edit} @ {alpha:g} | " + " | ".join(f"{c:.1f}" for c in cells) + " |", flush=True)
+
+
 VARIANTS = {"walk": 0, f"walk + {PROJECT_STEPS} projection steps": PROJECT_STEPS}
 
 
@@ -135,7 +158,15 @@ def main():
     parser.add_argument("--images", type=int, default=500)
     parser.add_argument("--api-only", action="store_true", help="only the API round trip of /steer_walk")
     parser.add_argument("--opencv", action="store_true", help="only the verdict against OpenCV's edits")
+    parser.add_argument("--fid", action="store_true", help="only the FID of walked images vs edited real ones")
     args = parser.parse_args()
+    if args.fid:
+        print(f"torch {torch.__version__}, {torch.get_num_threads()} threads; {args.images} images per alpha")
+        for name in ("fashion-ebgan", "fashion-dcgan"):
+            print(f"\n### `{name}`: classifier-FID against the edit of real test images")
+            gan, walks = genhub.load_model(name), genhub.load_model(f"{name}-walks")
+            fid_rows(gan, walks, genhub.load_model("fashion-classifier"), args.images)
+        return None
     if args.api_only:
         return api_latency()
     if args.opencv:

@@ -281,3 +281,39 @@ DATASETS = {
         for size in (32, 64)
     },
 }
+
+TRAIN_PHOTOS = (  # scikit-image's bundled photos and scans that are not the Space's examples (genhub.images)
+    "brick.png",
+    "cell.png",
+    "clock_motion.png",
+    "coins.png",
+    "color.png",
+    "grass.png",
+    "gravel.png",
+    "hubble_deep_field.jpg",
+    "ihc.png",
+    "logo.png",
+    "microaneurysms.png",
+    "motorcycle_left.png",
+    "motorcycle_right.png",
+    "page.png",
+    "retina.jpg",
+    "text.png",
+)
+
+
+def load_photos() -> list[torch.Tensor]:
+    """TRAIN_PHOTOS at full size, each (1, C, H, W) in [0, 1], C = 1 (grey) or 3 (RGB; alpha dropped): what a
+    photo super-resolution model learns from, never the six example photos it is measured on."""
+    import skimage.data  # noqa: PLC0415
+    from PIL import Image  # noqa: PLC0415
+
+    folder = Path(skimage.data.__file__).parent
+    photos = []
+    for name in TRAIN_PHOTOS:
+        with Image.open(folder / name) as image:
+            grey = image.mode in ("L", "I", "I;16", "1", "LA")
+            array = np.asarray(image.convert("L" if grey else "RGB"), dtype=np.float32) / 255
+        x = torch.from_numpy(array)
+        photos.append(x[None, None] if x.ndim == 2 else x.permute(2, 0, 1)[None].contiguous())
+    return photos

@@ -34,15 +34,17 @@ def make_card(
     figures: dict[str, float] | None = None,
     model_name: str | None = None,
     base_model: str | None = None,
+    measured_on: tuple[str, str, str] = (DATASET_ID, "Fashion-MNIST", "test"),
 ) -> ModelCard:
     """A model card: huggingface_hub front matter (with the measured figures as eval_results / model-index, on
-    Fashion-MNIST's test split), then a title, a summary and markdown sections."""
+    `measured_on` = (dataset type, name, split), by default Fashion-MNIST's test split), then a title, a summary
+    and markdown sections."""
     results = [
         EvalResult(
             task_type=pipeline_tag,
-            dataset_type=DATASET_ID,
-            dataset_name="Fashion-MNIST",
-            dataset_split="test",
+            dataset_type=measured_on[0],
+            dataset_name=measured_on[1],
+            dataset_split=measured_on[2],
             metric_type=name,
             metric_name=name,
             metric_value=round(float(value), 6),

@@ -3,13 +3,10 @@ imports gradio. `build_demo()` assembles the tabs of `space.tabs` and sets the q
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
-
 import gradio as gr
 from transformers.utils import logging as transformers_logging
 
-from . import common, mcp
+from . import common, heap, mcp
 from .tabs import (
     autoencoders,
     caption,
@@ -38,7 +35,6 @@ TABS = (
 LAUNCH = dict(  # for launch(): upload limit, no extra paths served, bounded sessions, an MCP tool server
     max_file_size="10mb", allowed_paths=[], ssr_mode=False, state_session_capacity=200, mcp_server=True
 )
-MMAP_THRESHOLD = 1 << 20  # bytes: glibc serves larger blocks by mmap, and gives them back to the system when freed
 CACHE_CLEANUP = (300, 900)  # every 5 minutes, delete gradio's cached files older than 15 minutes
 
 
@@ -69,21 +65,11 @@ def header() -> str:
     return text
 
 
-def bounded_heap() -> None:
-    """Pin glibc's mmap threshold at MMAP_THRESHOLD. By default it rises to the largest block freed (up to 32 MB), so
-    after a request's first large tensors are freed, later ones of that size come from the heap and their memory
-    stays with the process: one inpainting call kept ~220 MB, and the app held ~930 MB after one visit of every tab
-    instead of ~650 MB (bench/results/lessons.md). No-op where the C library has no mallopt (macOS, musl)."""
-    mallopt = getattr(ctypes.CDLL(ctypes.util.find_library("c")), "mallopt", None)
-    if mallopt is not None:
-        mallopt(-3, MMAP_THRESHOLD)  # -3: M_MMAP_THRESHOLD
-
-
 def build_demo() -> gr.Blocks:
     """The Blocks app with every tab. Queue: quick endpoints 2 at a time each; long jobs (internal
     super-resolution, inpainting) in their own group, one at a time, at most common.LONG_QUEUE_MAX waiting."""
     transformers_logging.disable_progress_bar()  # no loading bars in the server log
-    bounded_heap()
+    heap.bound()
     mcp.install()  # MCP tools that take image URLs / data URLs and answer with image content
     with Space(title="genhub", delete_cache=CACHE_CLEANUP) as demo:
         gr.Markdown(header())

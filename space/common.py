@@ -12,7 +12,6 @@ import inspect
 import json
 import logging
 import math
-import re
 import secrets
 import tempfile
 import threading
@@ -26,10 +25,10 @@ from PIL import Image
 from transformers.utils import logging as transformers_logging
 
 import genhub
-from genhub.hub import weights_revision
 from genhub.images import example_items, from_pil, grid, open_image, png_bytes
 from genhub.models import CHECKPOINTS_DIR
 
+from . import heap
 from .inputs import (  # noqa: F401 (re-exported for the tabs)
     PARAMETER_ACCEPTS,
     CheckedNumber,
@@ -42,6 +41,18 @@ from .inputs import (  # noqa: F401 (re-exported for the tabs)
     readable_upload,
     refusal,
 )
+from .recipes import (  # noqa: F401 (re-exported for the tabs)
+    SPACE_URL,
+    UPLOADED,
+    UPLOADED_LAYER,
+    Expr,
+    editor_expr,
+    fenced,
+    input_code,
+    recipe,
+    revision_of,
+    upload_expr,
+)
 
 log = logging.getLogger("genhub.app")  # one line per refused input (INFO), one traceback per real fault (ERROR)
 if not log.handlers:
@@ -52,7 +63,6 @@ if not log.handlers:
     log.propagate = False
 transformers_logging.disable_progress_bar()  # no loading bars in the server log
 ASSETS = Path(__file__).resolve().parents[1] / "assets"  # the checkout's example uploads
-SPACE_URL = "http://127.0.0.1:7860/"  # where the app runs locally; on the Hub, the Space id
 SCALE = 8  # 28x28 images are shown 8x larger, nearest neighbour
 
 
@@ -170,6 +180,8 @@ def handler(fn):
                 yield from fn(*args, **kwargs)
             except Exception as err:  # noqa: BLE001 - turned into a message for the caller
                 raise _refusal(fn, err) from err
+            finally:
+                heap.trim()
 
         return streamed
 
@@ -179,6 +191,8 @@ def handler(fn):
             return fn(*args, **kwargs)
         except Exception as err:  # noqa: BLE001 - turned into a message for the caller
             raise _refusal(fn, err) from err
+        finally:
+            heap.trim()
 
     return wrapped
 
@@ -343,55 +357,3 @@ def image_file(image: Image.Image) -> str:
 def show(images: torch.Tensor, ncols: int | None = None, scale: int = SCALE) -> str:
     """A grid of images (enlarged, nearest neighbour) as this answer's own PNG file."""
     return image_file(grid(images, ncols=ncols, scale=scale, pad=1 if images.shape[0] > 1 else 0))
-
-
-@functools.cache
-def revision_of(model: str) -> str:
-    return weights_revision(CHECKPOINTS_DIR / model)
-
-
-class Expr(str):
-    """Code shown as it is in a recipe's call (repr() gives the text itself, not a quoted string)."""
-
-    def __repr__(self) -> str:
-        return str(self)
-
-
-UPLOADED = "your_image.png"  # what a recipe calls the file the user uploaded
-UPLOADED_LAYER = "your_strokes.png"  # ... and the stroke layer drawn over it
-
-
-def upload_expr(name: str = UPLOADED) -> Expr:
-    return Expr(f"handle_file({name!r})")
-
-
-def editor_expr(name: str = UPLOADED, strokes: bool = False) -> Expr:
-    """An image-editor value for gradio_client: the uploaded image, with the drawn strokes as a layer or none."""
-    layers = f"[handle_file({UPLOADED_LAYER!r})]" if strokes else "[]"
-    return Expr(
-        f'{{"background": handle_file({name!r}), "layers": {layers}, "composite": handle_file({name!r}), "id": None}}'
-    )
-
-
-def input_code(source: str, example, name: str = "images", upload: str = UPLOADED) -> str:
-    """Python that loads what an endpoint worked on: the uploaded file, or the shipped test example."""
-    if source.startswith("your image"):
-        return f"from genhub.images import from_pil, open_image\n{name}, _ = from_pil(open_image({upload!r}))"
-    return f"from genhub.images import example_items\n{name} = example_items()[0][{int(example)}:{int(example) + 1}]"
-
-
-def fenced(code: str, language: str = "python") -> str:
-    """A markdown code block whose fence is longer than any run of backticks in the code (user text included)."""
-    longest = max((len(run) for run in re.findall(r"`+", code)), default=0)
-    fence = "`" * max(3, longest + 1)
-    return f"{fence}{language}\n{code}\n{fence}"
-
-
-def recipe(api_name: str, model: str, params: dict, python: str) -> str:
-    """Markdown that reproduces an output: model and revision, the gradio_client call with every parameter, Python.
-    User text appears only inside code blocks (shown as text, never as markup)."""
-    args = ", ".join(f"{k}={v!r}" for k, v in params.items())
-    used = f"model `{model}` (weights sha256 `{revision_of(model)}`)" if model else "no model"
-    imports = "Client, handle_file" if "handle_file(" in args else "Client"
-    call = f"from gradio_client import {imports}\nClient({SPACE_URL!r}).predict({args}, api_name={api_name!r})"
-    return f"**Reproduce** — {used}\n\n{fenced(call)}\n{fenced(python)}"

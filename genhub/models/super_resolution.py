@@ -2,13 +2,15 @@
 internal (single-image, zero-shot) method trains at test time (Shocher et al. 2018, after Glasner 2009).
 
     x_up   = bicubic(x_lr, scale)                       the baseline
-    x_hat  = clamp(x_up + f(x_up), 0, 1)                a residual over bicubic
+    x_hat  = clamp(x_up + f(x_up - c), 0, 1)            a residual over bicubic (c: the input's mean when the
+                                                        config centres it, else 0)
     L      = 1/m sum_j ||x_hat_j - x_j||_1  +  w_adv * softplus(-D(x_hat_j))     (srez: pixel + adversarial)
 Source: Canziani, Foundations of Deep Learning, "Super resolution" slide (../shared/lecture).
 """
 
 from __future__ import annotations
 
+import random
 from dataclasses import dataclass
 
 import torch
@@ -39,6 +41,63 @@ def residual_cnn(channels: int, width: int, depth: int, negative_slope: float = 
     return nn.Sequential(*layers, last)
 
 
+def rgb_to_ycbcr(rgb: torch.Tensor) -> torch.Tensor:
+    """(N, 3, H, W) RGB in [0, 1] -> YCbCr in [0, 1] (BT.601, full range)."""
+    r, g, b = rgb.unbind(1)
+    y = 0.299 * r + 0.587 * g + 0.114 * b
+    return torch.stack([y, (b - y) * 0.564 + 0.5, (r - y) * 0.713 + 0.5], dim=1)
+
+
+def ycbcr_to_rgb(ycc: torch.Tensor) -> torch.Tensor:
+    y, cb, cr = ycc[:, 0], ycc[:, 1] - 0.5, ycc[:, 2] - 0.5
+    r, b = y + cr / 0.713, y + cb / 0.564
+    g = (y - 0.299 * r - 0.114 * b) / 0.587
+    return torch.stack([r, g, b], dim=1).clamp(0, 1)
+
+
+def grey_as_ycbcr(grey: torch.Tensor) -> torch.Tensor:
+    """(N, 1, H, W) grey -> (N, 3, H, W) YCbCr with neutral chroma, for a net that learned colour photos."""
+    return torch.cat([grey, torch.full_like(grey, 0.5), torch.full_like(grey, 0.5)], dim=1)
+
+
+def dihedral(x: torch.Tensor, k: int) -> torch.Tensor:
+    """One of the 8 flips/rotations of (N, C, H, W)."""
+    x = torch.rot90(x, k % 4, dims=(2, 3))
+    return x.flip(3) if k >= 4 else x
+
+
+def undo_dihedral(x: torch.Tensor, k: int) -> torch.Tensor:
+    """The inverse of dihedral(., k)."""
+    x = x.flip(3) if k >= 4 else x
+    return torch.rot90(x, -(k % 4), dims=(2, 3))
+
+
+def crop_weights(father: torch.Tensor, crop: int) -> list[float]:
+    """Cumulative sampling weights of every crop position of a father (row-major): 80% by the crop's gradient
+    energy, 20% uniform, so training sees edges and texture more than flat sky (ZSSR samples crops likewise)."""
+    dy, dx = father.diff(dim=2).abs(), father.diff(dim=3).abs()
+    energy = F.pad(dy, (0, 0, 0, 1)) + F.pad(dx, (0, 1, 0, 0))  # (1, 1, H, W)
+    windows = F.avg_pool2d(energy, crop, stride=1).flatten()  # one value per crop position
+    weights = 0.8 * windows / windows.sum().clamp_min(1e-12) + 0.2 / len(windows)
+    return weights.cumsum(0).tolist()
+
+
+def training_pairs(
+    fathers: list[torch.Tensor], weights: list[list[float]], scale: int, crop: int, batch: int, rng: random.Random
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Crops p of random fathers (flipped/rotated; positions by crop_weights, the larger fathers favoured) and
+    their inputs bicubic(downscale(p, 1/s), s): (inputs, targets), each (batch, C, crop, crop)."""
+    crops = []
+    for _ in range(batch):
+        i = min(rng.randrange(len(fathers)), rng.randrange(len(fathers)))  # favour the large ones
+        father, columns = fathers[i], fathers[i].shape[3] - crop + 1
+        (position,) = rng.choices(range(len(weights[i])), cum_weights=weights[i])
+        top, left = divmod(position, columns)
+        crops.append(dihedral(father[:, :, top : top + crop, left : left + crop], rng.randrange(8)))
+    targets = torch.cat(crops)
+    return bicubic(bicubic(targets, (crop // scale, crop // scale)), (crop, crop)), targets
+
+
 class SuperResolutionConfig(PretrainedConfig):
     model_type = "genhub_super_resolution"
 
@@ -49,12 +108,17 @@ class SuperResolutionConfig(PretrainedConfig):
         hidden_channels: int = 64,  # width of the residual CNN
         num_layers: int = 6,  # 3x3 convolutions in the residual CNN
         adversarial_weight: float = 0.0,  # w_adv of the srez adversarial term (0 = pixel loss only)
+        negative_slope: float = 0.0,  # of the leaky ReLUs between the convolutions (0: plain ReLUs)
+        centre_input: bool = False,  # the net sees the upscaled input less each image's mean (photos' varied levels)
+        colour_space: str = "",  # "ycbcr": 3-channel inputs are YCbCr (BT.601); "": as given
         **kwargs,
     ):
         if scale not in SCALES:
             raise ValueError(f"scale must be one of {SCALES}, got {scale}")
         if num_channels < 1 or hidden_channels < 1 or num_layers < 2:
             raise ValueError("num_channels and hidden_channels must be positive and num_layers >= 2")
+        if colour_space not in ("", "ycbcr"):
+            raise ValueError(f'colour_space must be "" or "ycbcr", got {colour_space!r}')
         if not adversarial_weight >= 0:
             raise ValueError(f"adversarial_weight must be >= 0, got {adversarial_weight}")
         self.scale = scale
@@ -62,6 +126,9 @@ class SuperResolutionConfig(PretrainedConfig):
         self.hidden_channels = hidden_channels
         self.num_layers = num_layers
         self.adversarial_weight = float(adversarial_weight)
+        self.negative_slope = float(negative_slope)
+        self.centre_input = bool(centre_input)
+        self.colour_space = colour_space
         super().__init__(**kwargs)
 
 
@@ -79,7 +146,9 @@ class SuperResolution(PreTrainedModel):
 
     def __init__(self, config: SuperResolutionConfig):
         super().__init__(config)
-        self.residual = residual_cnn(config.num_channels, config.hidden_channels, config.num_layers)
+        self.residual = residual_cnn(
+            config.num_channels, config.hidden_channels, config.num_layers, config.negative_slope
+        )
         self.post_init()
 
     def _init_weights(self, module):  # keep PyTorch's defaults and the zero-initialised last layer
@@ -89,7 +158,8 @@ class SuperResolution(PreTrainedModel):
         """Low-resolution images (N, C, h, w) in [0, 1] -> (N, C, h * scale, w * scale)."""
         s = self.config.scale
         up = bicubic(images, (images.shape[2] * s, images.shape[3] * s))
-        x_hat = (up + self.residual(up)).clamp(0, 1)
+        centre = images.mean(dim=(2, 3), keepdim=True) if self.config.centre_input else 0
+        x_hat = (up + self.residual(up - centre)).clamp(0, 1)
         loss = (x_hat - targets).abs().flatten(1).sum(1).mean() if targets is not None else None
         return SuperResolutionOutput(loss=loss, images=x_hat, bicubic=up)
 

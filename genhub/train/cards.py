@@ -8,7 +8,7 @@ from pathlib import Path
 import torch
 
 from ..hub import make_card
-from ..images import figure_png, grid, new_figure, png_bytes
+from ..images import example_photo, figure_png, grid, new_figure, png_bytes
 from ..metrics import steerability
 from ..models import (
     CHECKPOINTS_DIR,
@@ -16,9 +16,9 @@ from ..models import (
     load_model,
 )
 from ..models.autoencoder import corrupt
-from ..models.super_resolution import bicubic
+from ..models.super_resolution import bicubic, rgb_to_ycbcr, ycbcr_to_rgb
 from ..models.walks import EDITS, PROJECT_STEPS
-from .card_text import CARD_TEXT, DATA_TEXT, PARTIAL_VIEW_USE
+from .card_text import CARD_TEXT, DATA_TEXT, HISTORY_UNIT, PARTIAL_VIEW_USE
 from .loop import (
     DIAGNOSTIC_EVERY,
 )
@@ -121,6 +121,8 @@ def figures_table(rows: dict[str, dict[str, float]]) -> str:
 def preview(model, recipe: Recipe, split: dict) -> bytes:
     """A PNG for the card: input / corrupted / reconstruction rows (autoencoders), reconstructions and
     samples (VAE), test images by predicted class (classifier), or one row of samples per class (GAN)."""
+    if recipe.dataset == "photos":
+        return photo_preview(model)
     x = split["test_images"][:12]
     generator = torch.Generator().manual_seed(0)
     with torch.no_grad():
@@ -158,6 +160,19 @@ def preview(model, recipe: Recipe, split: dict) -> bytes:
     return png_bytes(grid(rows, ncols=12, scale=3))
 
 
+def photo_preview(model) -> bytes:
+    """Columns bicubic / the model / the original, on 96-px centre crops of three example photos upscaled x2."""
+    tiles = []
+    for name in ("camera", "astronaut", "chelsea"):
+        truth = example_photo(name, 256)
+        truth = truth.expand(1, 3, 256, 256) if truth.shape[1] == 1 else truth
+        low = bicubic(truth, (128, 128))
+        with torch.no_grad():
+            out = ycbcr_to_rgb(model(rgb_to_ycbcr(low)).images)
+        tiles += [x[:, :, 80:176, 80:176] for x in (bicubic(low, (256, 256)), out, truth)]
+    return png_bytes(grid(torch.cat(tiles), ncols=3, scale=2))
+
+
 def figures_section(name: str, recipe: Recipe, figures: dict) -> str:
     """The card's table of test figures, with the rows of the checkpoints the recipe compares with."""
     if recipe.family == "walks":
@@ -175,6 +190,8 @@ def figures_section(name: str, recipe: Recipe, figures: dict) -> str:
 def training_length(recipe: Recipe, history: list[float]) -> str:
     """The recipe's length for the card: epochs (or walk steps), its stages and its schedule."""
     unit = f"{recipe.epochs} steps over all edits" if recipe.family == "walks" else f"{len(history)} epochs"
+    if recipe.dataset == "photos":
+        unit = f"{recipe.epochs} steps of {recipe.batch_size} crops, the learning rate falling a hundredfold along a cosine"
     if recipe.second_stage_epochs:
         unit += f" (first stage), then {recipe.second_stage_epochs} epochs of the second stage on its codes"
     if recipe.warmup_epochs:
@@ -197,7 +214,8 @@ def write_card(
     threads: int | None = None,
     device: str | None = None,
 ):
-    meaning, use, kind = CARD_TEXT[recipe.family]
+    text_key = recipe.family if recipe.dataset == "fashion-mnist" else f"{recipe.family}/{recipe.dataset}"
+    meaning, use, kind = CARD_TEXT[text_key]
     if recipe.config.get("partial_view"):
         use = PARTIAL_VIEW_USE
     table = figures_section(name, recipe, figures)
@@ -209,14 +227,14 @@ def write_card(
         + use.format(name=name, generator=recipe.config.get("generator_name"))
         + "\n```",
         "Data": DATA_TEXT.get(
-            recipe.family,
+            text_key,
             "Fashion-MNIST (Debian `dataset-fashion-mnist`): trained on the 60,000 "
             "train images, figures on the 10,000 test images; pixels in [0, 1].",
         ),
         "Training recipe": f"`python -m genhub.train {name}`: {recipe.description}; Adam (betas {recipe.betas}), "
         f"learning rate {recipe.learning_rate}, batch {recipe.batch_size}, {unit}, seed {recipe.seed}; "
         f"{seconds / 60:.1f} min on {device or f'{threads or torch.get_num_threads()} CPU thread(s)'}. Train loss per "
-        f"{'500 steps' if recipe.family == 'walks' else 'epoch'}: " + ", ".join(f"{v:.3g}" for v in history),
+        f"{HISTORY_UNIT.get(text_key, 'epoch')}: " + ", ".join(f"{v:.3g}" for v in history),
         "Test figures (measured)": table + "\n\n" + meaning + (f"\n\n{recipe.notes}" if recipe.notes else ""),
         "Preview": "![preview](preview.png)",
     }
@@ -231,7 +249,8 @@ def write_card(
         )
     if diagnostics:
         sections["Training diagnostics: the three pitfalls"] = diagnostics + "\n\n![diagnostics](diagnostics.png)"
-    summary = f"{recipe.description[0].upper()}{recipe.description[1:]}, trained on Fashion-MNIST."
+    trained_on = "scikit-image's photos" if recipe.dataset == "photos" else "Fashion-MNIST"
+    summary = f"{recipe.description[0].upper()}{recipe.description[1:]}, trained on {trained_on}."
     flat = flat_figures(figures)
     base = recipe.config["generator_name"] if recipe.family == "walks" else recipe.init_generator
     return make_card(
@@ -239,12 +258,20 @@ def write_card(
         summary,
         sections,
         pipeline_tag=kind,
-        tags=[recipe.family, "fashion-mnist"],
+        tags=[recipe.family, recipe.dataset],
         metrics=list(dict.fromkeys(key.split(" (")[0] for key in flat)),
         figures=flat,
         model_name=name,
         base_model=f"{HUB_NAMESPACE}/{base}" if base else None,
+        **({"datasets": [], "measured_on": PHOTOS_MEASURED_ON} if recipe.dataset == "photos" else {}),
     )
+
+
+PHOTOS_MEASURED_ON = (
+    "scikit-image/data",
+    "scikit-image's example photos",
+    "camera-astronaut-coffee-chelsea-rocket-moon",
+)
 
 
 def flat_figures(figures: dict) -> dict[str, float]:

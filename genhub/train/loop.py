@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import json
 import math
+import random
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,7 +20,14 @@ from tqdm.auto import tqdm
 from ..metrics import (
     class_histogram,
 )
-from ..models.super_resolution import PatchDiscriminator, bicubic
+from ..models.super_resolution import (
+    PatchDiscriminator,
+    bicubic,
+    crop_weights,
+    grey_as_ycbcr,
+    rgb_to_ycbcr,
+    training_pairs,
+)
 from .recipes import Recipe
 
 GAN_LOG = (
@@ -240,6 +248,43 @@ def train_super_resolution(model, images: torch.Tensor, recipe: Recipe, accelera
         history.append(total / count)
         if max_steps is not None and step >= max_steps:
             break
+    return accelerator.unwrap_model(model).eval().cpu(), history
+
+
+PHOTO_FATHER_SCALES = (1.0, 0.75, 0.5)  # each training photo and two smaller copies of it
+PHOTO_CROP = 48  # pixels: the side of a photo model's training crops
+
+
+def train_photo_super_resolution(model, photos: list[torch.Tensor], recipe: Recipe, accelerator, max_steps=None):
+    """A colour super-resolution model on photos: recipe.epochs steps of recipe.batch_size crops (positions by
+    gradient energy, flipped/rotated; from each photo and smaller copies) in YCbCr, grey photos as neutral YCbCr,
+    the net fed the input less its mean; L1, Adam with a cosine schedule to a hundredth. Returns (model, mean L1
+    per 1,000 steps)."""
+    rng, scale = random.Random(recipe.seed), model.config.scale
+    fathers = []
+    for photo in photos:
+        ycc = rgb_to_ycbcr(photo) if photo.shape[1] == 3 else grey_as_ycbcr(photo)
+        h, w = ycc.shape[2:]
+        fathers += [ycc if f == 1 else bicubic(ycc, (round(h * f), round(w * f))) for f in PHOTO_FATHER_SCALES]
+    weights = [crop_weights(f[:, :1], PHOTO_CROP) for f in fathers]
+    steps = recipe.epochs if max_steps is None else min(max_steps, recipe.epochs)
+    optimizer = torch.optim.Adam(model.parameters(), lr=recipe.learning_rate, betas=recipe.betas)
+    schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, steps, eta_min=recipe.learning_rate / 100)
+    model, optimizer = accelerator.prepare(model, optimizer)
+    model.train()
+    history, total = [], 0.0
+    for step in tqdm(range(steps), desc="photo crops", disable=not accelerator.is_local_main_process):
+        _, target = training_pairs(fathers, weights, scale, PHOTO_CROP, recipe.batch_size, rng)
+        low = bicubic(target, (PHOTO_CROP // scale, PHOTO_CROP // scale)).to(accelerator.device)
+        loss = F.l1_loss(model(low).images, target.to(accelerator.device))
+        optimizer.zero_grad(set_to_none=True)
+        accelerator.backward(loss)
+        optimizer.step()
+        schedule.step()
+        total += loss.item()
+        if (step + 1) % 1000 == 0 or step + 1 == steps:
+            history.append(total / ((step % 1000) + 1))
+            total = 0.0
     return accelerator.unwrap_model(model).eval().cpu(), history
 
 

@@ -28,6 +28,7 @@ class Recipe:
     cosine_schedule: bool = False  # plain loop: the learning rate falls to 0 along a cosine over the run's steps
     flip_images: bool = False  # plain loop: each training image mirrored left-right with probability 1/2
     ema_decay: float = 0.0  # plain loop: the saved weights are an exponential moving average with this decay (0 = off)
+    dataset: str = "fashion-mnist"  # what it trains on: "fashion-mnist", or "photos" (genhub.data.load_photos)
 
     def __post_init__(self):
         if self.config.get("mirror_invariant") and not self.flip_images:
@@ -177,6 +178,30 @@ RECIPES = {
         for scale in (2, 4)
         for adv in (False, True)
     },
+    "photo-sr-x2": Recipe(
+        "super_resolution",
+        "x2 super-resolution of colour photos: residual CNN over bicubic (48 channels, 6 layers, leaky ReLUs), "
+        "YCbCr in and out, the input less its mean; L1 on 48-px crops of 16 scikit-image photos that are not "
+        "the Space's examples; the internal method starts from it",
+        dict(
+            scale=2,
+            num_channels=3,
+            hidden_channels=48,
+            num_layers=6,
+            negative_slope=0.1,
+            centre_input=True,
+            colour_space="ycbcr",
+        ),
+        epochs=12000,  # steps
+        batch_size=16,
+        dataset="photos",
+        notes=(
+            "Trained for 12,000 steps (16 crops each) on scikit-image's bundled photos and scans other than the six "
+            "it is measured on (`genhub.data.TRAIN_PHOTOS`). Alone it is a learned x2 model for photos; "
+            '`super_resolve(..., method="internal", model=...)` fine-tunes it on each image first (ZSSR started '
+            "from a trained net, as in Soh et al. 2020), the Space's default."
+        ),
+    ),
     **{
         f"{gan}-walks": Recipe(
             "walks",

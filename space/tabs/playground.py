@@ -117,7 +117,7 @@ def playground_endpoint(
     settings = settings_from(
         family, margin, beta, lr_generator, lr_cost, cost_steps, batch_size, latent_dim, classes, max_steps, seed, beta1
     )
-    images, labels = playground_data()
+    images, labels = playground_data(settings.classes)
     classifier = get_model("fashion-classifier")
     plotted = -PLOT_EVERY_S
     for event in train_live(settings, images, labels, classifier):

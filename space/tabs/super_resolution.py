@@ -15,6 +15,7 @@ from genhub.operations.super_resolution import (
     MAX_INPUT_SIDE,
     MAX_STEPS,
     METHODS,
+    START_STEPS,
     internal_seconds,
     super_resolve,
 )
@@ -41,8 +42,10 @@ from ..common import (
 
 PHOTOS = EXAMPLE_PHOTOS
 SR_MODELS = models_of("genhub_super_resolution")
+PHOTO_MODEL = "photo-sr-x2"  # where the internal method starts by default: a x2 model trained on other photos
+NO_MODEL = "none"  # the internal method from a fresh net
 MAX_INTERNAL_SECONDS = 15  # estimated seconds (on 2 quiet CPU cores) of one internal request: steps + output size
-TAB_STEPS = 500  # the tab's default: about 4 s on 2 quiet cores (9 s beside another request), +1.7 dB on camera x2
+TAB_STEPS = START_STEPS  # the tab's default, from photo-sr-x2: bench/results/super_resolution.md
 
 
 def example_choices() -> list[str]:
@@ -90,7 +93,7 @@ def python_recipe(uploaded: bool, example: str, scale: int, method: str, model: 
             f"truth = truth[:, :, : truth.shape[2] // {scale} * {scale}, : truth.shape[3] // {scale} * {scale}]\n"
             f"low = bicubic(truth, (truth.shape[2] // {scale}, truth.shape[3] // {scale}))"
         )
-    model_arg = f", model=genhub.load_model({model!r})" if method == "learned" else ""
+    model_arg = f", model=genhub.load_model({model!r})" if method != "bicubic" and model != NO_MODEL else ""
     return (
         f"import genhub\nfrom genhub.operations import super_resolve\n{load}\n"
         f"high = super_resolve(low, scale={scale}, method={method!r}{model_arg}, steps={steps}, seed=0)"
@@ -113,11 +116,22 @@ def check_internal_work(low: torch.Tensor, scale: int, steps: int) -> None:
         )
 
 
-def learned_note(model: str) -> str:
-    """What a learned model says when given something other than the Fashion-MNIST items it was trained on."""
+def learned_note(model: str, fashion_item: bool) -> str:
+    """What a learned model says when given something other than what it was trained on."""
+    if model == PHOTO_MODEL:
+        return (
+            ""
+            if not fashion_item
+            else (
+                f"\n\n*{model} was trained on photos, not 28x28 Fashion-MNIST items: the fashion-sr models know those.*"
+            )
+        )
+    if fashion_item:
+        return ""
     return (
         f"\n\n*{html.escape(model)} was trained on 28x28 grey Fashion-MNIST items, not photos: it upscales this "
-        "image's brightness with what it learned from clothes (colour by bicubic). For photos use internal.*"
+        f"image's brightness with what it learned from clothes (colour by bicubic). For photos use {PHOTO_MODEL} or "
+        "internal.*"
     )
 
 
@@ -125,15 +139,16 @@ def learned_note(model: str) -> str:
 def super_resolve_endpoint(
     image, example: str, scale: int, method: str, model: str, steps: int, progress=gr.Progress()
 ):
-    """Upscale an image x2 or x4: internal (ZSSR-style, learns from the image itself), learned (Fashion-MNIST) or
-    bicubic; examples are downscaled first so PSNR/SSIM can be measured.
+    """Upscale an image x2 or x4: internal (ZSSR-style: fine-tunes on the image itself, by default starting from
+    photo-sr-x2, a net trained on other photos), learned (photo-sr-x2 for photos, fashion-sr-* for items) or bicubic; examples are downscaled first so PSNR/SSIM can be measured.
 
     Args:
         image: your image file, or null to use the example.
         example: "photo: <camera|astronaut|coffee|chelsea|rocket|moon>" or "fashion: <test image>".
         scale: 2 or 4.
         method: internal, learned or bicubic.
-        model: the learned model (its factor must match scale).
+        model: learned: the model (its factor must match scale); internal: the x2 model training starts from
+            ("photo-sr-x2", trained on other photos) or "none" (a fresh net).
         steps: internal training steps, 10..3000 (with the output's size, capped at about 15 s of work on 2 CPU cores).
     """
     scale = number("scale", scale, 2, 4, integer=True)
@@ -143,11 +158,12 @@ def super_resolve_endpoint(
     if not image and (not isinstance(example, str) or not example.startswith(("photo: ", "fashion: "))):
         raise ValueError('give an image: an upload, or one of the examples ("photo: ..." or "fashion: ...")')
     low, truth, source = input_pair(image, example, scale)
-    net = None
-    if method == "learned":
-        net = get_model(model)
-        if net.config.scale != scale:
-            raise ValueError(f"{model} upscales x{net.config.scale}, not x{scale}: choose a x{scale} model or factor")
+    if method == "learned" and model == NO_MODEL:
+        raise ValueError(f"the learned method needs a model: one of {', '.join(SR_MODELS)}")
+    net = get_model(model) if method != "bicubic" and model != NO_MODEL else None
+    needed = scale if method == "learned" else 2
+    if net is not None and net.config.scale != needed:
+        raise ValueError(f"{model} upscales x{net.config.scale}; {method} x{scale} needs a x{needed} model (or none)")
     if method == "internal":
         check_internal_work(low, scale, steps)
     report = deadline_progress(progress)
@@ -161,7 +177,8 @@ def super_resolve_endpoint(
         progress=lambda done, total: report(done / total, f"internal training step {done}/{total}"),
     )
     base = super_resolve(low, scale, "bicubic")
-    info_note = learned_note(model) if method == "learned" and (image or not example.startswith("fashion: ")) else ""
+    fashion_item = not image and example.startswith("fashion: ")
+    info_note = learned_note(model, fashion_item) if method == "learned" else ""
     zoom = 8 if out.shape[2] <= 56 else 1  # enlarge tiny Fashion-MNIST results for the eye
     info = f"Input: {source}, {low.shape[3]}x{low.shape[2]} → {out.shape[3]}x{out.shape[2]} ({method})."
     if truth is not None:
@@ -187,8 +204,10 @@ def create_tab():
         gr.Markdown(
             "### Super-resolution: inventing the missing detail\n"
             "**Internal** (Glasner 2009 / ZSSR): a small CNN learns, at test time, to undo downscaling on crops of the "
-            "image itself, then applies that to the whole image. **Learned** (srez): a network trained on Fashion-MNIST "
-            "(with an adversarial term in the `-gan` models, for sharper edges). **Bicubic** is the baseline.\n\n"
+            f"image itself, then applies that to the whole image; by default it starts from `{PHOTO_MODEL}`, a net "
+            "trained on other photos, so a few hundred steps fit the Space's time (model `none`: from scratch). "
+            f"**Learned**: `{PHOTO_MODEL}` alone, or a network trained on Fashion-MNIST (srez; with an adversarial term "
+            "in the `-gan` models, for sharper edges). **Bicubic** is the baseline.\n\n"
             "**What to look at:** drag the slider to compare; the PSNR/SSIM gain over bicubic. Examples are first "
             f"downscaled by the factor so the result can be measured; uploads (≤ {MAX_INPUT_SIDE} px a side) are "
             "upscaled as they are. The download is the full-size result."
@@ -201,7 +220,11 @@ def create_tab():
                 example = gr.Dropdown(example_choices(), value="photo: camera", label="or an example")
                 scale = NumberChoice([2, 4], value=2, label="factor")
                 method = gr.Radio(list(METHODS), value="internal", label="method")
-                model = gr.Dropdown(SR_MODELS, value=SR_MODELS[0] if SR_MODELS else None, label="learned model")
+                model = gr.Dropdown(
+                    [*SR_MODELS, NO_MODEL],
+                    value=PHOTO_MODEL if PHOTO_MODEL in SR_MODELS else NO_MODEL,
+                    label="model (learned: the network; internal: where its training starts)",
+                )
                 steps = CheckedSlider(10, MAX_STEPS, value=TAB_STEPS, step=10, label="internal training steps")
                 go = gr.Button("Super-resolve", variant="primary")
             with gr.Column():

@@ -93,3 +93,23 @@ def test_shipped_learned_models_beat_bicubic(name, fashion_test):
     assert psnr(learned, truth).mean() > psnr(super_resolve(low, model.config.scale, "bicubic"), truth).mean() + 1.0
     with pytest.raises(ValueError, match="upscales"):
         super_resolve(low, 6 - model.config.scale, "learned", model=model)
+
+
+def test_the_photo_model_alone_and_as_the_internal_start():
+    """photo-sr-x2 (trained on other photos) beats bicubic on a photo it never saw, alone and fine-tuned; a grey
+    photo goes through it as neutral YCbCr and comes back grey; a grey-trained model cannot start a colour image."""
+    sr = genhub.load_model("photo-sr-x2")
+    truth = photo("chelsea", 128)
+    low = bicubic(truth, (64, 64))
+    base = psnr(super_resolve(low, 2, "bicubic"), truth).item()
+    alone = psnr(super_resolve(low, 2, "learned", model=sr), truth).item()
+    tuned = super_resolve(low, 2, "internal", model=sr, steps=20)
+    assert alone > base + 0.5 and psnr(tuned, truth).item() > base + 0.5
+    assert torch.equal(tuned, super_resolve(low, 2, "internal", model=sr, steps=20))  # seeded
+    grey = photo("camera", 64)
+    out = super_resolve(bicubic(grey, (32, 32)), 4, "internal", model=sr, steps=0)  # x4: two x2 stages
+    assert out.shape == (1, 1, 128, 128)
+    with pytest.raises(ValueError, match="colour image needs a colour"):
+        super_resolve(low, 2, "internal", model=genhub.load_model("fashion-sr-x2"), steps=5)
+    with pytest.raises(ValueError, match="needs a x2 model"):
+        super_resolve(low, 4, "internal", model=genhub.load_model("fashion-sr-x4"), steps=5)

@@ -304,7 +304,7 @@ def test_super_resolution(client, tmp_path):
         example="photo: camera",
         scale=4,
         method="internal",
-        model="fashion-sr-x2",
+        model="none",
         steps=10,
         api_name="/super_resolve",
     )
@@ -320,6 +320,28 @@ def test_super_resolution(client, tmp_path):
         api_name="/super_resolve",
     )
     assert "learned" in info and "PSNR" in info
+    _, result, info, how = client.predict(  # the tab's default: internal, started from the photo model
+        image=None,
+        example="photo: chelsea",
+        scale=2,
+        method="internal",
+        model="photo-sr-x2",
+        steps=20,
+        api_name="/super_resolve",
+    )
+    psnrs = [float(row.split("|")[2]) for row in info.splitlines() if row.startswith(("| internal", "| bicubic"))]
+    assert pixels(result).shape == (256, 256, 3) and psnrs[0] > psnrs[1] + 0.5
+    assert 'model=genhub.load_model("photo-sr-x2")' in how or "model=genhub.load_model('photo-sr-x2')" in how
+    with pytest.raises(AppError, match="colour image needs a colour"):
+        client.predict(
+            image=None,
+            example="photo: chelsea",
+            scale=2,
+            method="internal",
+            model="fashion-sr-x2",
+            steps=20,
+            api_name="/super_resolve",
+        )
     (tmp_path / "x.png").write_bytes(b"not a png")
     with pytest.raises(AppError, match="not a readable image"):
         client.predict(
@@ -546,7 +568,7 @@ def test_the_2d_playground_trains_on_a_ring_and_on_drawn_points(client, tmp_path
 
 
 def test_freed_tensors_go_back_to_the_system(served):
-    """The server pins glibc's mmap threshold (space.bounded_heap), so a request's large tensors leave the process's
+    """The server pins glibc's mmap threshold (space.heap.bound), so a request's large tensors leave the process's
     memory when freed; by default a first 20 MB block would lift the threshold and a later 8 MB one stay resident."""
 
     def rss_mb() -> float:
@@ -559,6 +581,32 @@ def test_freed_tensors_go_back_to_the_system(served):
     block = torch.ones(8 << 20, dtype=torch.uint8)
     del block
     assert rss_mb() - before < 4
+
+
+def test_a_request_hands_its_freed_heap_back():
+    """Blocks under the mmap threshold that a request freed on a worker thread stay in that thread's arena (holes
+    between the blocks still held); space.heap.trim, run as every endpoint ends, gives their pages back."""
+    import threading
+
+    from space import heap
+
+    def rss_mb() -> float:
+        status = Path("/proc/self/status").read_text()
+        return int(status.split("VmRSS:")[1].split()[0]) / 1024
+
+    kept = []
+
+    def request():
+        blocks = [torch.ones(100_000, dtype=torch.uint8) for _ in range(1500)]  # ~150 MB in 100 kB blocks
+        kept.extend(blocks[::50])  # a few stay alive, so the freed ones are holes, not the arena's top
+        del blocks
+
+    worker = threading.Thread(target=request)
+    worker.start()
+    worker.join()
+    before = rss_mb()
+    heap.trim()
+    assert before - rss_mb() > 100
 
 
 def test_each_playground_preset_is_what_the_tab_runs():

@@ -59,7 +59,7 @@ CASES = [
     ),
     (
         "/super_resolve",
-        dict(image=None, example="photo: coffee", scale=2, method="internal", model="fashion-sr-x2", steps=20),
+        dict(image=None, example="photo: coffee", scale=2, method="internal", model="photo-sr-x2", steps=20),
     ),
     (
         "/super_resolve",

@@ -284,7 +284,7 @@ def test_identical_concurrent_requests_get_complete_identical_files(app_process)
 
 def test_quick_endpoints_answer_while_long_jobs_queue(app_process):
     process, url = app_process
-    long_body = encode([None, "photo: astronaut", 2, "internal", "fashion-sr-x2", 300], {})
+    long_body = encode([None, "photo: astronaut", 2, "internal", "none", 300], {})
     with concurrent.futures.ThreadPoolExecutor(12) as pool:
         long_jobs = [pool.submit(call, url, "super_resolve", long_body, 300) for _ in range(8)]
         time.sleep(2)  # one runs, the rest wait or are refused as busy
