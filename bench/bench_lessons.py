@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parents[1]
 ITEM = str(ROOT / "assets" / "examples" / "item.png")
 PORT = 7868
 
-SR = dict(image=None, example="photo: camera", scale=2, method="internal", model="fashion-sr-x2", steps=500)
+SR = dict(image=None, example="photo: camera", scale=2, method="internal", model="photo-sr-x2", steps=200)
 DEFAULTS = {  # tab: (api name, the tab's default arguments)
     "Sample (GAN)": ("/sample", dict(model="fashion-dcgan", class_name="any", truncation=1.0, seed=0, num_images=16)),
     "Sample (diffusion, 20 steps)": (
@@ -56,7 +56,7 @@ DEFAULTS = {  # tab: (api name, the tab's default arguments)
     ),
     "VAE": ("/vae_sample", dict(model="fashion-vae-2stage", num_images=16, seed=0)),
     "Caption": ("/caption", dict(model="fashion-text-gan", caption="a red dress", num_images=8, seed=0)),
-    "Super-resolution (camera x2, 500 steps)": ("/super_resolve", SR),
+    "Super-resolution (camera x2, from photo-sr-x2, 200 steps)": ("/super_resolve", SR),
     "Compare": ("/compare", dict(class_name="Sneaker", seed=0)),
     "Inpaint (centre square, VAE and GAN, 200 steps)": (
         "/inpaint",
