@@ -118,15 +118,9 @@ def check_internal_work(low: torch.Tensor, scale: int, steps: int) -> None:
 
 def learned_note(model: str, fashion_item: bool) -> str:
     """What a learned model says when given something other than what it was trained on."""
-    if model == PHOTO_MODEL:
-        return (
-            ""
-            if not fashion_item
-            else (
-                f"\n\n*{model} was trained on photos, not 28x28 Fashion-MNIST items: the fashion-sr models know those.*"
-            )
-        )
-    if fashion_item:
+    if model == PHOTO_MODEL and fashion_item:
+        return f"\n\n*{model} was trained on photos, not 28x28 Fashion-MNIST items: the fashion-sr models know those.*"
+    if model == PHOTO_MODEL or fashion_item:
         return ""
     return (
         f"\n\n*{html.escape(model)} was trained on 28x28 grey Fashion-MNIST items, not photos: it upscales this "
@@ -140,7 +134,8 @@ def super_resolve_endpoint(
     image, example: str, scale: int, method: str, model: str, steps: int, progress=gr.Progress()
 ):
     """Upscale an image x2 or x4: internal (ZSSR-style: fine-tunes on the image itself, by default starting from
-    photo-sr-x2, a net trained on other photos), learned (photo-sr-x2 for photos, fashion-sr-* for items) or bicubic; examples are downscaled first so PSNR/SSIM can be measured.
+    photo-sr-x2, a net trained on other photos), learned (photo-sr-x2 for photos, fashion-sr-* for items) or
+    bicubic; examples are downscaled first so PSNR/SSIM can be measured.
 
     Args:
         image: your image file, or null to use the example.
@@ -163,7 +158,10 @@ def super_resolve_endpoint(
     net = get_model(model) if method != "bicubic" and model != NO_MODEL else None
     needed = scale if method == "learned" else 2
     if net is not None and net.config.scale != needed:
-        raise ValueError(f"{model} upscales x{net.config.scale}; {method} x{scale} needs a x{needed} model (or none)")
+        alternative = "" if method == "learned" else f" (or {NO_MODEL})"
+        raise ValueError(
+            f"{model} upscales x{net.config.scale}; {method} x{scale} needs a x{needed} model{alternative}"
+        )
     if method == "internal":
         check_internal_work(low, scale, steps)
     report = deadline_progress(progress)
