@@ -203,6 +203,26 @@ def training_length(recipe: Recipe, history: list[float]) -> str:
     return unit
 
 
+TRAINED_ON = {"fashion-mnist": "Fashion-MNIST", "photos": "scikit-image's photos"}  # Recipe.dataset -> the card's words
+
+
+def card_text_key(recipe: Recipe) -> str:
+    """Which CARD_TEXT / DATA_TEXT / HISTORY_UNIT entry a recipe's card reads: its family's, or on another dataset
+    than Fashion-MNIST "<family>/<dataset>"."""
+    return recipe.family if recipe.dataset == "fashion-mnist" else f"{recipe.family}/{recipe.dataset}"
+
+
+def recipe_text(name: str, recipe: Recipe, history: list[float], took: str) -> str:
+    """The card's training recipe: the command, the description, the optimiser, the length, the time it took and
+    the train loss along the run."""
+    return (
+        f"`python -m genhub.train {name}`: {recipe.description}; Adam (betas {recipe.betas}), "
+        f"learning rate {recipe.learning_rate}, batch {recipe.batch_size}, {training_length(recipe, history)}, "
+        f"seed {recipe.seed}; {took}. Train loss per {HISTORY_UNIT.get(card_text_key(recipe), 'epoch')}: "
+        + ", ".join(f"{v:.3g}" for v in history)
+    )
+
+
 def write_card(
     name: str,
     recipe: Recipe,
@@ -214,12 +234,11 @@ def write_card(
     threads: int | None = None,
     device: str | None = None,
 ):
-    text_key = recipe.family if recipe.dataset == "fashion-mnist" else f"{recipe.family}/{recipe.dataset}"
+    text_key, cpu = card_text_key(recipe), f"{threads or torch.get_num_threads()} CPU thread(s)"
     meaning, use, kind = CARD_TEXT[text_key]
     if recipe.config.get("partial_view"):
         use = PARTIAL_VIEW_USE
     table = figures_section(name, recipe, figures)
-    unit = training_length(recipe, history)
     sections = {
         "Install": f"`pip install fdl-genhub` (imports as `genhub`); on the Hub as `{HUB_NAMESPACE}/{name}`: "
         f'`genhub.load_model("{name}")` finds it in `checkpoints/` or downloads it by that repo id.',
@@ -231,10 +250,7 @@ def write_card(
             "Fashion-MNIST (Debian `dataset-fashion-mnist`): trained on the 60,000 "
             "train images, figures on the 10,000 test images; pixels in [0, 1].",
         ),
-        "Training recipe": f"`python -m genhub.train {name}`: {recipe.description}; Adam (betas {recipe.betas}), "
-        f"learning rate {recipe.learning_rate}, batch {recipe.batch_size}, {unit}, seed {recipe.seed}; "
-        f"{seconds / 60:.1f} min on {device or f'{threads or torch.get_num_threads()} CPU thread(s)'}. Train loss per "
-        f"{HISTORY_UNIT.get(text_key, 'epoch')}: " + ", ".join(f"{v:.3g}" for v in history),
+        "Training recipe": recipe_text(name, recipe, history, f"{seconds / 60:.1f} min on {device or cpu}"),
         "Test figures (measured)": table + "\n\n" + meaning + (f"\n\n{recipe.notes}" if recipe.notes else ""),
         "Preview": "![preview](preview.png)",
     }
@@ -249,8 +265,7 @@ def write_card(
         )
     if diagnostics:
         sections["Training diagnostics: the three pitfalls"] = diagnostics + "\n\n![diagnostics](diagnostics.png)"
-    trained_on = "scikit-image's photos" if recipe.dataset == "photos" else "Fashion-MNIST"
-    summary = f"{recipe.description[0].upper()}{recipe.description[1:]}, trained on {trained_on}."
+    summary = f"{recipe.description[0].upper()}{recipe.description[1:]}, trained on {TRAINED_ON[recipe.dataset]}."
     flat = flat_figures(figures)
     base = recipe.config["generator_name"] if recipe.family == "walks" else recipe.init_generator
     return make_card(

@@ -116,6 +116,21 @@ def check_internal_work(low: torch.Tensor, scale: int, steps: int) -> None:
         )
 
 
+def chosen_model(method: str, model: str, scale: int):
+    """The model the method uses: learned, the network itself (its factor = scale); internal, the x2 net its
+    training starts from, or None for a fresh one (model "none"); bicubic, none."""
+    if method == "learned" and model == NO_MODEL:
+        raise ValueError(f"the learned method needs a model: one of {', '.join(SR_MODELS)}")
+    net = get_model(model) if method != "bicubic" and model != NO_MODEL else None
+    needed = scale if method == "learned" else 2
+    if net is not None and net.config.scale != needed:
+        alternative = "" if method == "learned" else f" (or {NO_MODEL})"
+        raise ValueError(
+            f"{model} upscales x{net.config.scale}; {method} x{scale} needs a x{needed} model{alternative}"
+        )
+    return net
+
+
 def learned_note(model: str, fashion_item: bool) -> str:
     """What a learned model says when given something other than what it was trained on."""
     if model == PHOTO_MODEL and fashion_item:
@@ -153,15 +168,7 @@ def super_resolve_endpoint(
     if not image and (not isinstance(example, str) or not example.startswith(("photo: ", "fashion: "))):
         raise ValueError('give an image: an upload, or one of the examples ("photo: ..." or "fashion: ...")')
     low, truth, source = input_pair(image, example, scale)
-    if method == "learned" and model == NO_MODEL:
-        raise ValueError(f"the learned method needs a model: one of {', '.join(SR_MODELS)}")
-    net = get_model(model) if method != "bicubic" and model != NO_MODEL else None
-    needed = scale if method == "learned" else 2
-    if net is not None and net.config.scale != needed:
-        alternative = "" if method == "learned" else f" (or {NO_MODEL})"
-        raise ValueError(
-            f"{model} upscales x{net.config.scale}; {method} x{scale} needs a x{needed} model{alternative}"
-        )
+    net = chosen_model(method, model, scale)
     if method == "internal":
         check_internal_work(low, scale, steps)
     report = deadline_progress(progress)
