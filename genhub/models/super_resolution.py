@@ -60,6 +60,16 @@ def grey_as_ycbcr(grey: torch.Tensor) -> torch.Tensor:
     return torch.cat([grey, torch.full_like(grey, 0.5), torch.full_like(grey, 0.5)], dim=1)
 
 
+def to_ycbcr(images: torch.Tensor) -> torch.Tensor:
+    """RGB (N, 3, H, W) or grey (N, 1, H, W) -> YCbCr (N, 3, H, W), what a colour (YCbCr) model sees."""
+    return rgb_to_ycbcr(images) if images.shape[1] == 3 else grey_as_ycbcr(images)
+
+
+def from_ycbcr(ycc: torch.Tensor, channels: int) -> torch.Tensor:
+    """The inverse of to_ycbcr for images that had `channels` channels (3: RGB, 1: grey, luminance kept)."""
+    return ycbcr_to_rgb(ycc) if channels == 3 else ycc[:, :1]
+
+
 def dihedral(x: torch.Tensor, k: int) -> torch.Tensor:
     """One of the 8 flips/rotations of (N, C, H, W)."""
     x = torch.rot90(x, k % 4, dims=(2, 3))
@@ -82,11 +92,11 @@ def crop_weights(father: torch.Tensor, crop: int) -> list[float]:
     return weights.cumsum(0).tolist()
 
 
-def training_pairs(
-    fathers: list[torch.Tensor], weights: list[list[float]], scale: int, crop: int, batch: int, rng: random.Random
-) -> tuple[torch.Tensor, torch.Tensor]:
-    """Crops p of random fathers (flipped/rotated; positions by crop_weights, the larger fathers favoured) and
-    their inputs bicubic(downscale(p, 1/s), s): (inputs, targets), each (batch, C, crop, crop)."""
+def training_crops(
+    fathers: list[torch.Tensor], weights: list[list[float]], crop: int, batch: int, rng: random.Random
+) -> torch.Tensor:
+    """Crops of random fathers, flipped/rotated, positions by crop_weights, the larger fathers favoured:
+    (batch, C, crop, crop), the targets a super-resolution net learns to restore from their downscaled copies."""
     crops = []
     for _ in range(batch):
         i = min(rng.randrange(len(fathers)), rng.randrange(len(fathers)))  # favour the large ones
@@ -94,8 +104,7 @@ def training_pairs(
         (position,) = rng.choices(range(len(weights[i])), cum_weights=weights[i])
         top, left = divmod(position, columns)
         crops.append(dihedral(father[:, :, top : top + crop, left : left + crop], rng.randrange(8)))
-    targets = torch.cat(crops)
-    return bicubic(bicubic(targets, (crop // scale, crop // scale)), (crop, crop)), targets
+    return torch.cat(crops)
 
 
 class SuperResolutionConfig(PretrainedConfig):

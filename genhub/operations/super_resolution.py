@@ -34,7 +34,7 @@ from ..models.super_resolution import (  # noqa: F401 (the colour conversions ar
     grey_as_ycbcr,
     residual_cnn,
     rgb_to_ycbcr,
-    training_pairs,
+    training_crops,
     undo_dihedral,
     ycbcr_to_rgb,
 )
@@ -90,7 +90,8 @@ def internal_super_resolve(
     rng = random.Random(seed)
     weights = [crop_weights(father[:, :1], crop) for father in fathers]  # by luma's (or grey's) gradients
     for step in range(steps):
-        up, target = training_pairs(fathers, weights, scale, crop, 8, rng)
+        target = training_crops(fathers, weights, crop, 8, rng)
+        up = bicubic(bicubic(target, (crop // scale, crop // scale)), (crop, crop))
         loss = F.l1_loss(up + net(up - centre), target)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()

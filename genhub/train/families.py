@@ -40,9 +40,8 @@ from ..models.super_resolution import (
     SuperResolution,
     SuperResolutionConfig,
     bicubic,
-    grey_as_ycbcr,
-    rgb_to_ycbcr,
-    ycbcr_to_rgb,
+    from_ycbcr,
+    to_ycbcr,
 )
 from ..models.text_gan import TextGAN, TextGANConfig
 from ..models.walks import Walks, WalksConfig
@@ -179,10 +178,8 @@ def _evaluate_super_resolution(model, recipe: Recipe, split: dict, num_samples: 
     for name in EXAMPLE_PHOTOS:
         truth = example_photo(name, 256)
         low = bicubic(truth, (256 // model.config.scale,) * 2)
-        ycc = rgb_to_ycbcr(low) if truth.shape[1] == 3 else grey_as_ycbcr(low)
         with torch.no_grad():
-            out = model(ycc).images
-        out = ycbcr_to_rgb(out) if truth.shape[1] == 3 else out[:, :1]
+            out = from_ycbcr(model(to_ycbcr(low)).images, truth.shape[1])
         figures[f"psnr_{name}"] = float(psnr(out, truth))
         figures[f"psnr_bicubic_{name}"] = float(psnr(bicubic(low, (256, 256)), truth))
     gains = [figures[f"psnr_{n}"] - figures[f"psnr_bicubic_{n}"] for n in EXAMPLE_PHOTOS]

@@ -24,9 +24,8 @@ from ..models.super_resolution import (
     PatchDiscriminator,
     bicubic,
     crop_weights,
-    grey_as_ycbcr,
-    rgb_to_ycbcr,
-    training_pairs,
+    to_ycbcr,
+    training_crops,
 )
 from .recipes import Recipe
 
@@ -263,7 +262,7 @@ def train_photo_super_resolution(model, photos: list[torch.Tensor], recipe: Reci
     rng, scale = random.Random(recipe.seed), model.config.scale
     fathers = []
     for photo in photos:
-        ycc = rgb_to_ycbcr(photo) if photo.shape[1] == 3 else grey_as_ycbcr(photo)
+        ycc = to_ycbcr(photo)
         h, w = ycc.shape[2:]
         fathers += [ycc if f == 1 else bicubic(ycc, (round(h * f), round(w * f))) for f in PHOTO_FATHER_SCALES]
     weights = [crop_weights(f[:, :1], PHOTO_CROP) for f in fathers]
@@ -274,7 +273,7 @@ def train_photo_super_resolution(model, photos: list[torch.Tensor], recipe: Reci
     model.train()
     history, total = [], 0.0
     for step in tqdm(range(steps), desc="photo crops", disable=not accelerator.is_local_main_process):
-        _, target = training_pairs(fathers, weights, scale, PHOTO_CROP, recipe.batch_size, rng)
+        target = training_crops(fathers, weights, PHOTO_CROP, recipe.batch_size, rng)
         low = bicubic(target, (PHOTO_CROP // scale, PHOTO_CROP // scale)).to(accelerator.device)
         loss = F.l1_loss(model(low).images, target.to(accelerator.device))
         optimizer.zero_grad(set_to_none=True)
