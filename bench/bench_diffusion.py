@@ -55,7 +55,7 @@ def ms_per_image(model, **options) -> float:
 
 
 def measure(model, real, classifier, n: int, **options) -> dict[str, float]:
-    conditional = not isinstance(model, genhub.VAE)
+    conditional = "class_labels" in model.sampling_options  # a VAE samples its prior, any class
     images, classes = draw(model, n, conditional, **options)
     fake = features_of(classifier, images)
     k = min(5000, n)  # as many real as generated features (k-NN precision/recall compare like with like)
@@ -89,7 +89,7 @@ def main(samples: int, sweep_samples: int) -> None:
     rows = {}
     for name in ROWS:
         model = genhub.load_model(name)
-        for steps in DIFFUSION_STEPS if isinstance(model, genhub.Diffusion) else (None,):
+        for steps in DIFFUSION_STEPS if "num_inference_steps" in model.sampling_options else (None,):
             options = {} if steps is None else {"num_inference_steps": steps}
             n = samples if steps in (None, FULL_STEPS) else sweep_samples  # the CPU's time: the default on all
             rows[row_name(name, steps)] = measure(model, real, classifier, n, **options) | {"samples": n}

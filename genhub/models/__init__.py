@@ -38,6 +38,30 @@ for _config_class, _model_class in FAMILIES:
     AutoConfig.register(_config_class.model_type, _config_class, exist_ok=True)
     AutoModel.register(_config_class, _model_class, exist_ok=True)
 
+CAPABILITIES = {  # what an operation may ask of a model (its class's `capabilities`) -> what that means
+    "sample": "draws new images (generate)",
+    "reconstruct": "encodes and decodes images",
+    "latent_space": "decodes codes z of an N(0, I) prior",
+    "steer": "draws from a class-conditional G(z, y) that latent walks steer",
+    "search_prior": "fills missing pixels by a search of its latent space",
+    "denoise": "denoises step by step from noise",
+    "caption": "draws images for captions",
+    "super_resolve": "upscales images",
+    "classify": "classifies images",
+    "walk": "holds latent walks for a generator",
+    "toy": "plays the 2-D toy GAN",
+}
+
+
+def require(model, capability: str, task: str) -> None:
+    """Refuse a model that cannot do `capability` with a ValueError naming the task and the families that can."""
+    if capability not in getattr(model, "capabilities", ()):
+        able = [cls.__name__ for _, cls in FAMILIES if capability in cls.capabilities]
+        raise ValueError(
+            f"{task} needs a genhub {' or '.join(able)} model (one that {CAPABILITIES[capability]}), "
+            f"got {type(model).__name__}"
+        )
+
 
 def _checkpoints_dir() -> Path:
     """Where short names resolve and training writes: $GENHUB_CHECKPOINTS, else the checkout's `checkpoints/` when
@@ -96,6 +120,8 @@ def load_model(name_or_path: str | Path, **kwargs) -> PreTrainedModel:
 
 
 __all__ = [
+    "CAPABILITIES",
+    "require",
     "ConditionalGAN",
     "ConditionalGANConfig",
     "EBGAN",

@@ -129,6 +129,7 @@ class Autoencoder(PreTrainedModel):
     config_class = AutoencoderConfig
     base_model_prefix = "autoencoder"
     main_input_name = "images"
+    capabilities = frozenset({"reconstruct"})  # genhub.models.CAPABILITIES
 
     def __init__(self, config: AutoencoderConfig):
         super().__init__(config)
@@ -155,6 +156,10 @@ class Autoencoder(PreTrainedModel):
     def decode(self, code: torch.Tensor) -> torch.Tensor:
         """x_hat = g(W_x h + b_x); h (N, d) -> (N, C, H, W)."""
         return ACTIVATIONS[self.config.decoder_activation](self.decode_logits(code))
+
+    def reconstruct(self, images: torch.Tensor) -> torch.Tensor:
+        """Dec(Enc(x)) in [0, 1], (N, C, H, W)."""
+        return self.decode(self.encode(images))
 
     def contractive_penalty(self, images: torch.Tensor) -> torch.Tensor:
         """||dh/dx||_F^2 per image in closed form: sum_i f'(a_i)^2 sum_j W_ij^2, shape (N,)."""

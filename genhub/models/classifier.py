@@ -76,6 +76,7 @@ class Classifier(PreTrainedModel):
     config_class = ClassifierConfig
     base_model_prefix = "classifier"
     main_input_name = "images"
+    capabilities = frozenset({"classify"})  # genhub.models.CAPABILITIES
 
     def __init__(self, config: ClassifierConfig):
         super().__init__(config)

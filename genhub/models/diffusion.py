@@ -4,6 +4,9 @@ transformers `PreTrainedModel`, sampled with classifier-free guidance.
     forward process (Ho, Jain & Abbeel 2020):  x_t = sqrt(abar_t) x_0 + sqrt(1 - abar_t) eps,   eps ~ N(0, I)
     training loss:   L = E_{x_0, t, eps} ||eps - eps_theta(x_t, t, y')||^2   per image (summed over pixels),
                      y' = y, or the null class with probability p_uncond (Ho & Salimans 2022)
+    or, with prediction_type "v_prediction" (Salimans & Ho 2022) and min-SNR-gamma weights (Hang et al. 2023):
+                     L = E min(SNR_t, gamma) / (SNR_t + 1) ||v - v_theta||^2,  v = sqrt(abar_t) eps - sqrt(1 - abar_t) x_0
+                     (v is well posed where abar_t ~ 0, eps is not; the samplers still receive eps_hat)
     guided noise:    eps_hat = eps_theta(x_t, t, null) + w (eps_theta(x_t, t, y) - eps_theta(x_t, t, null))
 Any of diffusers' schedulers in `SAMPLERS` turns eps_hat into x_{t-1}; fewer steps trade quality for speed.
 Source: beyond the lecture (../shared/lecture) - its VAE and GAN next to the family that followed them.
@@ -59,6 +62,8 @@ class DiffusionConfig(PretrainedConfig):
         default_guidance_scale: float = 1.5,  # w when generate() is not told (1 = none; 1k samples here: FID 70 / 57 /
         # 87 and class accuracy 0.87 / 0.97 / 0.98 at w = 1 / 1.5 / 2)
         class_names: list[str] | None = None,  # class names, index = class id
+        prediction_type: str = "epsilon",  # what the UNet predicts: "epsilon" (the noise) or "v_prediction" (v)
+        snr_gamma: float = 0.0,  # min-SNR-gamma loss weights (Hang et al. 2023); 0 = every t weighted alike
         **kwargs,
     ):
         widths = list(block_out_channels)
@@ -74,6 +79,10 @@ class DiffusionConfig(PretrainedConfig):
             raise ValueError(f"class_dropout must be in [0, 1), got {class_dropout}")
         if default_sampler not in SAMPLERS:
             raise ValueError(f"default_sampler must be one of {sorted(SAMPLERS)}, got {default_sampler!r}")
+        if prediction_type not in ("epsilon", "v_prediction"):
+            raise ValueError(f"prediction_type must be 'epsilon' or 'v_prediction', got {prediction_type!r}")
+        if snr_gamma < 0:
+            raise ValueError(f"snr_gamma must be >= 0 (0 = off), got {snr_gamma}")
         if class_names is not None and len(class_names) != num_classes:
             raise ValueError(f"class_names has {len(class_names)} names for {num_classes} classes")
         self.image_size = image_size
@@ -90,6 +99,8 @@ class DiffusionConfig(PretrainedConfig):
         self.default_steps = default_steps
         self.default_guidance_scale = float(default_guidance_scale)
         self.class_names = class_names
+        self.prediction_type = prediction_type
+        self.snr_gamma = float(snr_gamma)
         if class_names:
             kwargs["id2label"] = dict(enumerate(class_names))
             kwargs["label2id"] = {name: i for i, name in enumerate(class_names)}
@@ -101,7 +112,7 @@ class DiffusionConfig(PretrainedConfig):
         return {
             "num_train_timesteps": self.num_train_timesteps,
             "beta_schedule": self.beta_schedule,
-            "prediction_type": "epsilon",
+            "prediction_type": "epsilon",  # the samplers receive eps_hat whatever the UNet predicts (guided_noise)
             "clip_sample": True,  # x_0 predictions clipped to the data's [-1, 1] (DDPM, DDIM, RePaint)
             "thresholding": True,  # DPM-Solver's dynamic thresholding of x_0 predictions, at most 1
             "sample_max_value": 1.0,
@@ -114,7 +125,7 @@ class DiffusionConfig(PretrainedConfig):
 @dataclass
 class DiffusionOutput(ModelOutput):
     loss: torch.Tensor | None = None  # mean over the batch of ||eps - eps_theta||^2 summed over pixels
-    noise_prediction: torch.Tensor | None = None  # eps_theta(x_t, t, y'), (N, C, H, W)
+    noise_prediction: torch.Tensor | None = None  # the UNet's output (eps or v, as prediction_type says), (N, C, H, W)
 
 
 @dataclass
@@ -127,6 +138,8 @@ class DiffusionSamples(ModelOutput):
 class Diffusion(PreTrainedModel):
     config_class = DiffusionConfig
     main_input_name = "images"
+    capabilities = frozenset({"sample", "denoise"})  # genhub.models.CAPABILITIES (it inpaints through RePaint)
+    sampling_options = frozenset({"class_labels", "num_inference_steps", "guidance_scale", "sampler"})
 
     def __init__(self, config: DiffusionConfig):
         super().__init__(config)
@@ -151,6 +164,10 @@ class Diffusion(PreTrainedModel):
     def _init_weights(self, module):  # diffusers initialises its own layers; keep them
         pass
 
+    def num_sampling_parameters(self) -> int:
+        """Parameters of what samples: the whole UNet."""
+        return sum(p.numel() for p in self.parameters())
+
     def scheduler(self, sampler: str | None = None):
         """A fresh diffusers scheduler of the model's noise schedule (`sampler`: a key of SAMPLERS)."""
         sampler = self.config.default_sampler if sampler is None else sampler
@@ -171,10 +188,17 @@ class Diffusion(PreTrainedModel):
         if self.training and self.config.class_dropout:
             drop = torch.rand(n, generator=generator, device=device) < self.config.class_dropout
             labels = torch.where(drop, null, labels)
-        x_t = self._train_schedule().add_noise(x0, noise, t)
+        schedule = self._train_schedule()
+        x_t = schedule.add_noise(x0, noise, t)
         prediction = self.unet(x_t, t, class_labels=labels).sample
-        loss = (prediction - noise).pow(2).flatten(1).sum(1).mean()
-        return DiffusionOutput(loss=loss, noise_prediction=prediction)
+        v = self.config.prediction_type == "v_prediction"
+        target = schedule.get_velocity(x0, noise, t) if v else noise
+        errors = (prediction - target).pow(2).flatten(1).sum(1)
+        if self.config.snr_gamma:
+            abar = schedule.alphas_cumprod.to(device)[t]
+            snr = abar / (1 - abar)
+            errors = errors * snr.clamp(max=self.config.snr_gamma) / (snr + 1 if v else snr)
+        return DiffusionOutput(loss=errors.mean(), noise_prediction=prediction)
 
     def _train_schedule(self):
         """The forward process q(x_t | x_0): diffusers' DDPMScheduler of the model's schedule (made once)."""
@@ -182,12 +206,22 @@ class Diffusion(PreTrainedModel):
             self._ddpm = self.scheduler("ddpm")
         return self._ddpm
 
+    def noise(self, x_t: torch.Tensor, t, labels: torch.Tensor) -> torch.Tensor:
+        """eps_theta(x_t, t, y): the UNet's prediction, turned into the noise if it predicts v
+        (eps = sqrt(abar_t) v + sqrt(1 - abar_t) x_t)."""
+        prediction = self.unet(x_t, t, class_labels=labels).sample
+        if self.config.prediction_type == "epsilon":
+            return prediction
+        abar = self._train_schedule().alphas_cumprod.to(x_t.device)[torch.as_tensor(t, device=x_t.device).long()]
+        abar = abar.reshape(-1, *[1] * (x_t.dim() - 1)).to(x_t.dtype)
+        return abar.sqrt() * prediction + (1 - abar).sqrt() * x_t
+
     def guided_noise(self, x_t: torch.Tensor, t, labels: torch.Tensor, guidance_scale: float) -> torch.Tensor:
         """eps_hat: the conditional prediction pushed away from the unconditional one by the guidance scale w."""
         if guidance_scale == 1.0:
-            return self.unet(x_t, t, class_labels=labels).sample
+            return self.noise(x_t, t, labels)
         null = torch.full_like(labels, self.config.num_classes)
-        both = self.unet(torch.cat([x_t, x_t]), t, class_labels=torch.cat([labels, null])).sample
+        both = self.noise(torch.cat([x_t, x_t]), t, torch.cat([labels, null]))
         conditional, unconditional = both.chunk(2)  # (N, C, H, W) each
         return unconditional + guidance_scale * (conditional - unconditional)
 

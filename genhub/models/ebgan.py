@@ -225,6 +225,12 @@ class ConditionalGAN(PreTrainedModel):
     config_class = ConditionalGANConfig
     base_model_prefix = "gan"
     main_input_name = "latents"
+    capabilities = frozenset({"sample", "steer", "search_prior"})  # genhub.models.CAPABILITIES
+    sampling_options = frozenset({"class_labels", "truncation"})  # what generate() takes beyond num_images
+    # inpainting's latent search (genhub.operations.inpainting): the energy's weight, the class guide's weight (its
+    # evidence keeps the class a fill can lose) and whether the class logits are searched too (they are)
+    search_defaults = {"prior_weight": 0.003, "class_prior_weight": 0.003, "guide_weight": 30.0, "search_class": True}
+    has_class_prior = False  # its classes are its inputs, not a prior over codes
 
     def __init__(self, config: ConditionalGANConfig):
         super().__init__(config)
@@ -285,6 +291,36 @@ class ConditionalGAN(PreTrainedModel):
         latents, labels = self.sample_inputs(num_images, class_labels, latents, truncation, generator)
         images = (self.generator(latents, labels).float() + 1) / 2  # eval mode (as load_model returns it)
         return as_output(images, output_type, return_dict)
+
+    def num_sampling_parameters(self) -> int:
+        """Parameters of the generator (not the cost network)."""
+        return sum(p.numel() for p in self.generator.parameters())
+
+    @torch.no_grad()
+    def search_bank(self, count: int, generator: torch.Generator, classed: bool, class_logit: float):
+        """Prior samples that start inpainting's search: (z (count, d) cut to [-2, 2], classes in turn, images of
+        class logits class_logit * one-hot); every bank is classed."""
+        c = self.config.num_classes
+        latents = torch.randn(count, self.config.latent_dim, generator=generator).clamp(-2, 2)
+        classes = torch.arange(c).repeat(count // c + 1)[:count]
+        parts = [
+            self.search_decode(z.to(self.device, self.dtype), class_logit * F.one_hot(k, c).float())
+            for z, k in zip(latents.split(500), classes.split(500))
+        ]
+        return latents, classes, torch.cat(parts)
+
+    def search_decode(self, latents: torch.Tensor, class_logits: torch.Tensor) -> torch.Tensor:
+        """G(z, softmax(class logits)) in [0, 1], with gradients to both."""
+        return self(latents, class_logits.softmax(1).to(self.device, self.dtype))
+
+    def search_prior(self, images: torch.Tensor, latents, class_logits: torch.Tensor) -> torch.Tensor:
+        """Per-candidate prior term: the energy C(x, c) (softplus(-D) for the baseline), low = realistic."""
+        energy = self.energy(images, class_logits.softmax(1).to(self.dtype)).float()
+        return energy if self.config.objective == "energy" else F.softplus(energy)
+
+    def search_start(self, images, mask, in_classes: bool) -> None:
+        """No encoder: every start comes from the bank."""
+        return None
 
     def energy(self, images: torch.Tensor, class_labels: torch.Tensor) -> torch.Tensor:
         """C(x, y) per image (N,): reconstruction energy (EBGAN) or -D(x, y) (baseline); low = real."""

@@ -152,6 +152,7 @@ class SuperResolution(PreTrainedModel):
     config_class = SuperResolutionConfig
     base_model_prefix = "super_resolution"
     main_input_name = "images"
+    capabilities = frozenset({"super_resolve"})  # genhub.models.CAPABILITIES
 
     def __init__(self, config: SuperResolutionConfig):
         super().__init__(config)

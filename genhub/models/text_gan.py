@@ -130,6 +130,7 @@ class TextGAN(PreTrainedModel):
     config_class = TextGANConfig
     base_model_prefix = "text_gan"
     main_input_name = "latents"
+    capabilities = frozenset({"caption"})  # genhub.models.CAPABILITIES
 
     def __init__(self, config: TextGANConfig):
         super().__init__(config)

@@ -62,6 +62,7 @@ class ToyGAN(PreTrainedModel):
 
     config_class = ToyGANConfig
     main_input_name = "latents"
+    capabilities = frozenset({"toy"})  # genhub.models.CAPABILITIES
 
     def __init__(self, config: ToyGANConfig):
         super().__init__(config)

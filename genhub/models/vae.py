@@ -133,6 +133,12 @@ class VAE(PreTrainedModel):
     config_class = VAEConfig
     base_model_prefix = "vae"
     main_input_name = "images"
+    capabilities = frozenset({"sample", "reconstruct", "latent_space", "search_prior"})  # genhub.models.CAPABILITIES
+    sampling_options = frozenset()  # generate() draws z ~ N(0, I): no class, no truncation
+    # inpainting's latent search (genhub.operations.inpainting): the prior's weight (under a class prior, firmer, so
+    # the fill reads as the guide's class), the class guide's weight (0: the class prior holds the class), and
+    # whether the class is searched too
+    search_defaults = {"prior_weight": 0.05, "class_prior_weight": 0.5, "guide_weight": 0.0, "search_class": False}
 
     def __init__(self, config: VAEConfig):
         super().__init__(config)
@@ -187,6 +193,52 @@ class VAE(PreTrainedModel):
         if self.config.second_stage_hidden_size and stages != 1:
             return self.second_stage.decoder(noise)
         return noise
+
+    @property
+    def has_class_prior(self) -> bool:
+        return bool(self.config.num_classes)
+
+    def num_sampling_parameters(self) -> int:
+        """Parameters of what samples: the decoder and the second stage (not the encoder)."""
+        parts = [self.decoder, getattr(self, "second_stage", None)]
+        return sum(p.numel() for part in parts if part is not None for p in part.parameters())
+
+    @torch.no_grad()
+    def search_bank(self, count: int, generator: torch.Generator, classed: bool, class_logit: float):
+        """Prior samples that start inpainting's search: (codes (count, d), classes or None, images). classed (with a
+        class prior): codes of each class's Gaussian in turn; else noise from N(0, I) (u for two stages)."""
+        if classed and self.has_class_prior:
+            classes = torch.arange(self.config.num_classes).repeat(count // self.config.num_classes + 1)[:count]
+            latents = self.sample_class_prior(classes.to(self.device), generator).float().cpu()
+            logits = class_logit * F.one_hot(classes, self.config.num_classes).float()
+            return latents, classes, self.search_decode(latents.to(self.device, self.dtype), logits)
+        latents = torch.randn(count, self.config.latent_dim, generator=generator)
+        return latents, None, self.search_decode(latents.to(self.device, self.dtype), None)
+
+    def search_decode(self, latents: torch.Tensor, class_logits: torch.Tensor | None) -> torch.Tensor:
+        """Images of the search's variables: codes z when the search has a class, else its noise (u or z)."""
+        return self.decode(latents if class_logits is not None else self.sample_latents(latents))
+
+    def search_prior(self, images, latents: torch.Tensor, class_logits: torch.Tensor | None) -> torch.Tensor:
+        """Per-candidate prior term: -log p(z | c) under the class prior when the search has a class, else
+        1/2 ||z||^2 (||u||^2 with two stages)."""
+        if class_logits is not None:
+            return self.class_prior_energy(latents, class_logits.argmax(1))
+        return 0.5 * latents.pow(2).sum(1)
+
+    def search_start(self, images: torch.Tensor, mask: torch.Tensor, in_classes: bool) -> torch.Tensor:
+        """The encoder's code of the known pixels (the hole filled with their mean), one start per image (N, d):
+        z under a class prior, else the search's noise (u for two stages). The hidden pixels are never read."""
+        known = images * (1 - mask)
+        known_mean = known.sum((2, 3), keepdim=True) / (1 - mask).sum((2, 3), keepdim=True).clamp_min(1)
+        code = self.encode((known + mask * known_mean).to(self.dtype))[0]
+        if self.config.second_stage_hidden_size and not in_classes:
+            code = self.second_stage.encoder(code).chunk(2, dim=1)[0]  # its u
+        return code
+
+    def reconstruct(self, images: torch.Tensor) -> torch.Tensor:
+        """Dec(E(z | x)): the decoded mean code, (N, C, 28, 28) in [0, 1]."""
+        return self.decode(self.encode(images)[0])
 
     def encode(self, images: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """images (N, C, 28, 28) in [0, 1] -> (mean (N, d), logvar (N, d))."""

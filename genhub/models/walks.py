@@ -198,6 +198,7 @@ class Walks(PreTrainedModel):
     config_class = WalksConfig
     base_model_prefix = "walks"
     main_input_name = "latents"
+    capabilities = frozenset({"walk"})  # genhub.models.CAPABILITIES
 
     def __init__(self, config: WalksConfig):
         super().__init__(config)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
 
-from ..models import TextGAN
+from ..models import require
 
 MAX_STEPS = 16  # longest caption walk
 
@@ -30,8 +30,7 @@ def caption_walk(
 ) -> CaptionWalkOutput:
     """Interpolate between two captions in the text embedding (one z), and show the same z under both captions."""
     # 1. check the request
-    if not isinstance(model, TextGAN):
-        raise ValueError(f"caption_walk needs a text-conditioned GAN, got {type(model).__name__}")
+    require(model, "caption", "caption_walk")
     for name, value, high in (("steps", steps, MAX_STEPS), ("columns", columns, 12)):
         if isinstance(value, bool) or not isinstance(value, int) or not 2 <= value <= high:
             raise ValueError(f"{name} must be an integer in 2..{high}, got {value!r}")

@@ -17,7 +17,6 @@ import torch
 from transformers.utils import ModelOutput
 
 from ..images import ASSETS
-from ..models import EBGAN, VAE, Diffusion
 from .sampling import sample
 
 TRILEMMA = ASSETS / "trilemma.json"  # {row: {figure: value}}, written by bench/bench_diffusion.py
@@ -42,12 +41,7 @@ def row_name(name: str, steps: int | None = None) -> str:
 def sampling_parameters(model) -> int:
     """Parameters of the network that samples: a GAN's generator (not its cost network), a VAE's decoder and second
     stage (not its encoder), a diffusion model's whole UNet."""
-    if isinstance(model, EBGAN):
-        return sum(p.numel() for p in model.generator.parameters())
-    if isinstance(model, VAE):
-        parts = [model.decoder, getattr(model, "second_stage", None)]
-        return sum(p.numel() for part in parts if part is not None for p in part.parameters())
-    return sum(p.numel() for p in model.parameters())
+    return model.num_sampling_parameters()
 
 
 def stored_figures() -> dict[str, dict[str, float]]:
@@ -68,10 +62,10 @@ def compare_families(
         raise ValueError("compare_families needs at least one model")
     out = ComparisonOutput(images=[], rows=[], milliseconds=[], parameters=[], conditional=[])
     for name, model in models.items():
-        is_diffusion = isinstance(model, Diffusion)
-        conditional = isinstance(model, (EBGAN, Diffusion))  # a VAE samples z ~ its prior, any class
-        for steps in diffusion_steps if is_diffusion else (None,):
-            kwargs = {"num_inference_steps": steps} if is_diffusion else {}
+        stepped = "num_inference_steps" in model.sampling_options  # a diffusion model: one row per step count
+        conditional = "class_labels" in model.sampling_options  # a VAE samples z ~ its prior, any class
+        for steps in diffusion_steps if stepped else (None,):
+            kwargs = {"num_inference_steps": steps} if stepped else {}
             labels = class_label if conditional else None
             generator = torch.Generator().manual_seed(seed)
             start = time.perf_counter()

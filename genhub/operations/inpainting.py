@@ -41,7 +41,7 @@ import torch.nn.functional as F
 from transformers.utils import ModelOutput
 
 from ..images import validate_images
-from ..models import EBGAN, VAE, Classifier
+from ..models import Classifier, require
 from .masks import (  # noqa: F401 (re-exported)
     PRESET_MASKS,
     binary_mask,
@@ -56,7 +56,6 @@ LATENT_BOUND = 3.0  # |z| is clamped to this during the search
 BANK_SIZE = 4000  # prior samples compared with the known pixels to start the search
 CLASS_LOGIT = 8.0  # a bank GAN candidate's class logit (softmax ~ 0.997 on its class)
 GUIDE_STEPS = 30  # steps refining each image's best candidate with the class guide's evidence
-GUIDE_WEIGHT = 30.0  # a GAN's default weight of that evidence (a VAE's is 0: its class prior holds its class)
 _BANKS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # model -> {classed: (latents, classes, images)}
 _BANK_LOCK = threading.Lock()
 _GUIDED_CLASSES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # guide -> {VAE: its bank's classes}
@@ -72,53 +71,18 @@ class InpaintingOutput(ModelOutput):
     loss: torch.Tensor | None = None  # the best candidates' objective, per image
 
 
-def _two_stage(model) -> bool:
-    return isinstance(model, VAE) and bool(model.config.second_stage_hidden_size)
-
-
-def _class_prior(model) -> bool:
-    return isinstance(model, VAE) and bool(model.config.num_classes)
-
-
-def _prior(model, images: torch.Tensor, latents: torch.Tensor, class_logits: torch.Tensor | None) -> torch.Tensor:
-    """Per-candidate prior term: the GAN's energy (realism), or for a VAE -log p(z | c) under its class prior when
-    the search has a class, else 1/2 ||z||^2 (||u||^2 with two stages)."""
-    if isinstance(model, VAE):
-        if class_logits is not None:
-            return model.class_prior_energy(latents, class_logits.argmax(1))
-        return 0.5 * latents.pow(2).sum(1)
-    energy = model.energy(images, class_logits.softmax(1).to(model.dtype)).float()
-    return energy if model.config.objective == "energy" else F.softplus(energy)
-
-
 @torch.no_grad()
 def prior_bank(model, classed: bool = False) -> tuple[torch.Tensor, torch.Tensor | None, torch.Tensor]:
     """BANK_SIZE seeded prior samples of a model, made once per model object: (latents, classes or None, images in
     half precision).
     classed: for a VAE with a class prior, BANK_SIZE / C codes z of each class's Gaussian (else noise from N(0, I))."""
-    classed = classed and _class_prior(model)
+    classed = classed and model.has_class_prior
     with _BANK_LOCK:
         banks = _BANKS.setdefault(model, {})
         if classed not in banks:
-            generator = torch.Generator().manual_seed(0)
-            if classed:
-                classes = torch.arange(model.config.num_classes).repeat(BANK_SIZE // model.config.num_classes + 1)
-                classes = classes[:BANK_SIZE]
-                latents = model.sample_class_prior(classes.to(model.device), generator).float().cpu()
-                images = _decode(model, latents, F.one_hot(classes, model.config.num_classes).float())
-            elif isinstance(model, VAE):
-                latents = torch.randn(BANK_SIZE, model.config.latent_dim, generator=generator)
-                classes, images = None, _decode(model, latents, None)
-            else:
-                c = model.config.num_classes
-                latents = torch.randn(BANK_SIZE, model.config.latent_dim, generator=generator).clamp(-2, 2)
-                classes = torch.arange(c).repeat(BANK_SIZE // c + 1)[:BANK_SIZE]
-                images = torch.cat(
-                    [
-                        _decode(model, z, CLASS_LOGIT * F.one_hot(k, c).float())
-                        for z, k in zip(latents.split(500), classes.split(500))
-                    ]
-                )
+            latents, classes, images = model.search_bank(
+                BANK_SIZE, torch.Generator().manual_seed(0), classed, CLASS_LOGIT
+            )
             banks[classed] = (latents, classes, images.half().cpu())  # half precision: 6 MB a bank, not 12
         return banks[classed]
 
@@ -140,7 +104,7 @@ def _nearest_in_bank(
 
 def check_class_guide(guide, model) -> None:
     """A class guide must be a partial-view genhub classifier of the prior's images (and a GAN's classes)."""
-    if not isinstance(guide, Classifier) or not guide.config.partial_view:
+    if "classify" not in getattr(guide, "capabilities", ()) or not guide.config.partial_view:
         raise ValueError(
             "class_guide must be a genhub classifier of partly hidden items (partial_view=True), e.g. "
             f"genhub.load_model('fashion-classifier-partial'); got {type(guide).__name__}"
@@ -149,7 +113,8 @@ def check_class_guide(guide, model) -> None:
         raise ValueError(
             f"class_guide reads {guide.config.num_channels}-channel images, the prior makes {model.config.num_channels}"
         )
-    if (isinstance(model, EBGAN) or _class_prior(model)) and guide.config.num_classes != model.config.num_classes:
+    classes = getattr(model.config, "num_classes", 0)  # a GAN's classes, or a VAE's class prior's (0: none)
+    if classes and guide.config.num_classes != classes:
         raise ValueError(
             f"class_guide names {guide.config.num_classes} classes, the prior has {model.config.num_classes}"
         )
@@ -176,16 +141,12 @@ def _start(model, images, mask, restarts, class_guide=None):
     n = images.shape[0]
     bank_latents, bank_classes, bank_images = prior_bank(model, classed=class_guide is not None)
     classes = None if class_guide is None else _guided_classes(model, class_guide, images, mask)
-    in_classes = classes is not None and _class_prior(model)  # a VAE searched in z under the guide's class
+    in_classes = classes is not None and model.has_class_prior  # a VAE searched in z under the guide's class
     weights = context_weights(mask).cpu()
     nearest = _nearest_in_bank(bank_images, images.float().cpu(), weights, restarts, classes)  # (N, K)
     latents = bank_latents[nearest].reshape(n * restarts, -1).clone().to(images.device)
-    if isinstance(model, VAE):
-        known = images * (1 - mask)  # the hidden pixels are never read
-        known_mean = known.sum((2, 3), keepdim=True) / (1 - mask).sum((2, 3), keepdim=True).clamp_min(1)
-        code = model.encode((known + mask * known_mean).to(model.dtype))[0]  # hole: the known pixels' mean
-        if _two_stage(model) and not in_classes:
-            code = model.second_stage.encoder(code).chunk(2, dim=1)[0]  # its u
+    code = model.search_start(images, mask, in_classes)  # an encoder's code of the known pixels, if it has one
+    if code is not None:
         latents.view(n, restarts, -1)[:, 0] = code.float()
         if not in_classes:
             return latents, None, restarts
@@ -196,10 +157,7 @@ def _start(model, images, mask, restarts, class_guide=None):
 
 def _decode(model, latents, class_logits):
     """Images in the model's dtype for float32 search variables (cast on the way in)."""
-    latents = latents.to(model.device, model.dtype)
-    if isinstance(model, VAE):  # with a class: codes z; else the search's noise (u for two stages, z for one)
-        return model.decode(latents if class_logits is not None else model.sample_latents(latents))
-    return model(latents, class_logits.softmax(1).to(model.device, model.dtype))
+    return model.search_decode(latents.to(model.device, model.dtype), class_logits)
 
 
 def _guide_energy(guide: Classifier, images: torch.Tensor, classes: torch.Tensor) -> torch.Tensor:
@@ -220,7 +178,7 @@ def _objective(model, images, mask, k, prior_weight, guide=None, guide_weight=0.
     def objective(latents, class_logits):
         output = _decode(model, latents, class_logits)
         loss = (weights * (output - targets).abs()).flatten(1).sum(1)
-        loss = loss + prior_weight * _prior(model, output, latents, class_logits)
+        loss = loss + prior_weight * model.search_prior(output, latents, class_logits)
         if guide_weight:
             completed = torch.where(hidden, output.to(targets.dtype), targets)
             loss = loss + guide_weight * _guide_energy(guide, completed, class_logits.argmax(1)).to(loss.device)
@@ -268,12 +226,13 @@ def search_latents(
     n = images.shape[0]
     with torch.no_grad():
         latents, class_logits, k = _start(model, images, mask, restarts, class_guide)
-    if prior_weight is None:  # a VAE under its class prior: a firmer pull, so the fill reads as the guide's class
-        prior_weight = 0.003 if isinstance(model, EBGAN) else 0.5 if class_logits is not None else 0.05
+    defaults = model.search_defaults  # the prior's own weights (a class prior: its firmer pull)
+    if prior_weight is None:
+        prior_weight = defaults["class_prior_weight" if class_logits is not None else "prior_weight"]
     if guide_weight is None:
-        guide_weight = GUIDE_WEIGHT if isinstance(model, EBGAN) else 0.0
+        guide_weight = defaults["guide_weight"]
     refine = GUIDE_STEPS if steps and class_guide is not None and class_logits is not None and guide_weight else 0
-    search_class = isinstance(model, EBGAN)  # the GAN's class logits are searched; a class-prior VAE's class is fixed
+    search_class = defaults["search_class"]  # a GAN's class logits are searched; a class-prior VAE's class is fixed
     objective = _objective(model, images, mask, k, prior_weight)
     latents, class_logits = _adam(objective, latents, class_logits, steps, search_class, progress, 0, steps + refine)
     with torch.no_grad():
@@ -293,8 +252,7 @@ def search_latents(
 
 def _check_request(model, images, mask, steps, restarts, class_guide, guide_weight) -> torch.Tensor:
     """Refuse a bad inpainting request with what is accepted; returns the mask as {0, 1} floats."""
-    if not isinstance(model, (VAE, EBGAN)):
-        raise ValueError(f"inpaint needs a VAE or a class-conditional GAN prior, got {type(model).__name__}")
+    require(model, "search_prior", "inpaint")
     validate_images(images, model.config.num_channels, model.config.image_size)
     mask = binary_mask(mask, images)
     if not (isinstance(steps, int) and 0 <= steps <= 5000) or not (isinstance(restarts, int) and 1 <= restarts <= 64):
@@ -329,9 +287,9 @@ def inpaint(
     often (None: the nearest samples of any class); a VAE with a class prior (`fashion-vae`) is then searched under
     that class's Gaussian p(z | c) instead of N(0, I). guide_weight: with a guide, each image's best candidate is
     refined for GUIDE_STEPS more steps with guide_weight * the guide's -log p(class | completed image) added (None:
-    GUIDE_WEIGHT for a GAN, 0 = off for a VAE).
+    the prior's `search_defaults`: 30 for a GAN, 0 = off for a VAE).
     """
-    if hasattr(model, "guided_noise"):  # a diffusion prior
+    if "denoise" in getattr(model, "capabilities", ()):  # a diffusion prior
         from .repaint import repaint  # noqa: PLC0415 (repaint builds on this module)
 
         return repaint(model, images, mask, class_guide=class_guide, generator=generator, progress=progress)

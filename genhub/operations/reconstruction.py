@@ -11,7 +11,7 @@ import torch
 from transformers.utils import ModelOutput
 
 from ..images import validate_images
-from ..models import VAE, Autoencoder
+from ..models import require
 from ..models.autoencoder import corrupt, reconstruction_loss
 
 
@@ -34,17 +34,13 @@ def reconstruct(
 ) -> ReconstructionOutput:
     """Corrupt, encode, decode. Returns corrupted and reconstruction (N, C, H, W) in [0, 1], the
     per-image loss against the clean input (the model's own l, nats for BCE) and per-image PSNR (dB)."""
-    if not isinstance(model, (Autoencoder, VAE)):
-        raise ValueError(f"reconstruct needs an autoencoder or a VAE, got {type(model).__name__}")
+    require(model, "reconstruct", "reconstruct")
     # 1. check the input against the model
     validate_images(images, model.config.num_channels, model.config.image_size)
     # 2. sample x_tilde ~ p(x_tilde | x)
     corrupted = corrupt(images, noise_type, float(noise_level), generator)
     # 3. encode and decode (the VAE decodes its mean E(z))
-    if isinstance(model, VAE):
-        reconstruction = model.decode(model.encode(corrupted)[0])
-    else:
-        reconstruction = model.decode(model.encode(corrupted))
+    reconstruction = model.reconstruct(corrupted)
     # 4. score against the clean images, one figure per image
     errors = torch.stack(
         [

@@ -18,6 +18,7 @@ import torch
 from diffusers import RePaintScheduler
 
 from ..images import validate_images
+from ..models import require
 from ..models.classifier import Classifier
 from .inpainting import InpaintingOutput
 from .masks import binary_mask
@@ -27,8 +28,7 @@ CHUNK = 64  # images denoised together
 
 
 def _check(model, steps, jump_length, jump_n_sample, guidance_scale) -> None:
-    if not hasattr(model, "guided_noise"):
-        raise ValueError(f"RePaint needs a diffusion model (genhub_diffusion), got {type(model).__name__}")
+    require(model, "denoise", "RePaint")
     for name, value, low, high in (
         ("num_inference_steps", steps, 2, MAX_STEPS),
         ("jump_length", jump_length, 1, 50),

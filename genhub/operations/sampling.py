@@ -14,7 +14,7 @@ import torch
 from transformers.utils import ModelOutput
 
 from ..images import validate_images
-from ..models import EBGAN, VAE, Diffusion
+from ..models import require
 from ..models.diffusion import DiffusionSamples
 from ..models.ebgan import class_ids, truncated_normal
 
@@ -23,8 +23,7 @@ MAX_STEPS = 32  # largest number of interpolation / traversal steps
 
 
 def _require_vae(model) -> None:
-    if not isinstance(model, VAE):
-        raise ValueError(f"this operation needs a VAE (a model with encode/decode over z), got {type(model).__name__}")
+    require(model, "latent_space", "this operation")
 
 
 def _check_count(name: str, value: int, low: int, high: int) -> int:
@@ -56,8 +55,7 @@ def one_hot_from_names(names: list[str] | str, model) -> torch.Tensor:
 
 
 def _require_gan(model) -> None:
-    if not isinstance(model, EBGAN):
-        raise ValueError(f"this operation needs a class-conditional GAN, got {type(model).__name__}")
+    require(model, "steer", "this operation")
 
 
 @torch.no_grad()
@@ -72,14 +70,16 @@ def sample(
     """num_images from a VAE (z ~ N(0, I)), a GAN (truncated z, the given or random classes) or a diffusion model
     (`denoising`: its num_inference_steps, guidance_scale and sampler; truncation unused): (N, C, H, W) in [0, 1]."""
     _check_count("num_images", num_images, 1, MAX_IMAGES)
-    if isinstance(model, Diffusion):
-        return model.generate(num_images, class_labels=class_labels, generator=generator, **denoising)
-    if denoising:
-        raise ValueError(f"{', '.join(denoising)}: only a diffusion model takes these, got {type(model).__name__}")
-    if isinstance(model, EBGAN):
-        return model.generate(num_images, class_labels=class_labels, truncation=truncation, generator=generator)
-    _require_vae(model)
-    return model.generate(num_images, generator=generator)
+    require(model, "sample", "sample")
+    accepted = model.sampling_options  # what its generate() takes beyond num_images and generator
+    refused = sorted(set(denoising) - accepted)
+    if refused:
+        raise ValueError(
+            f"{', '.join(refused)}: {type(model).__name__} does not take these (it takes: "
+            f"{', '.join(sorted(accepted)) or 'no options'})"
+        )
+    options = denoising | {"class_labels": class_labels, "truncation": truncation}
+    return model.generate(num_images, generator=generator, **{k: v for k, v in options.items() if k in accepted})
 
 
 @torch.no_grad()
@@ -95,8 +95,7 @@ def denoising_trajectory(
 ) -> DiffusionSamples:
     """A diffusion model's samples and x_t at `moments` moments from pure noise (first) to the image (last):
     "images" (N, C, H, W), "trajectory" (moments, N, C, H, W) in [0, 1], "timesteps" (t of each moment)."""
-    if not isinstance(model, Diffusion):
-        raise ValueError(f"a denoising trajectory needs a diffusion model, got {type(model).__name__}")
+    require(model, "denoise", "a denoising trajectory")
     _check_count("num_images", num_images, 1, 16)
     _check_count("moments", moments, 2, MAX_STEPS)
     return model.sample(

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import torch
 
-from ..models import EBGAN, load_model
+from ..models import load_model, require
 from ..models.walks import EDITS, Walks, check_alpha, edit_images, project
 
 __all__ = [
@@ -53,8 +53,7 @@ class DiscoveredDirections:
 
 
 def _require_gan(model) -> None:
-    if not isinstance(model, EBGAN):
-        raise ValueError(f"steering needs a class-conditional GAN generator, got {type(model).__name__}")
+    require(model, "steer", "steering")
 
 
 def walks_for(model) -> Walks:

@@ -25,6 +25,7 @@ import torch
 import torch.nn.functional as F
 
 from ..images import validate_images
+from ..models import require
 from ..models.super_resolution import (  # noqa: F401 (the colour conversions are re-exported)
     SCALES,
     SuperResolution,
@@ -164,8 +165,7 @@ def _check(images: torch.Tensor, scale: int, method: str, model, steps: int) -> 
     if method == "internal" and not (isinstance(steps, int) and fewest <= steps <= MAX_STEPS):
         raise ValueError(f"steps must be an integer in {fewest}..{MAX_STEPS}, got {steps!r}")
     if method == "learned" or model is not None:
-        if not isinstance(model, SuperResolution):
-            raise ValueError(f"method {method!r} needs a genhub SuperResolution model (model=...), or none (internal)")
+        require(model, "super_resolve", f"method {method!r} (model=...; the internal method also runs without one)")
         needed = scale if method == "learned" else 2  # the internal method goes x4 in two x2 stages
         if model.config.scale != needed:
             raise ValueError(f"this model upscales x{model.config.scale}; {method} x{scale} needs a x{needed} model")

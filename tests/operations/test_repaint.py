@@ -39,7 +39,7 @@ def test_bad_requests_are_refused(tiny, fashion_batch):
         repaint(tiny, x, mask, guidance_scale="3")
     with pytest.raises(ValueError, match="class labels must be integers in 0..9"):
         repaint(tiny, x, mask, class_labels=[12])
-    with pytest.raises(ValueError, match="RePaint needs a diffusion model"):
+    with pytest.raises(ValueError, match="RePaint needs a genhub Diffusion model"):
         repaint(genhub.load_model("fashion-vae"), x, mask)
 
 

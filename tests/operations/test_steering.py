@@ -157,7 +157,7 @@ def test_discovered_directions_are_orthonormal_labelled_and_drawn():
     assert len(found.effects) == 5 and all(name in EDIT_RANGES for name in named)
     assert all(set(c) == set(EDIT_RANGES) and all(0 <= v <= 1 for v in c.values()) for c in found.cosine_to_walks)
     assert found.images.shape == (20, 1, 28, 28)
-    with pytest.raises(ValueError, match="class-conditional GAN"):
+    with pytest.raises(ValueError, match="needs a genhub ConditionalGAN model"):
         discover_directions(genhub.load_model("fashion-vae"))
 
 
