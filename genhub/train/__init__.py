@@ -3,7 +3,8 @@
     recipes.py   one Recipe per shipped checkpoint        families.py  the table of families
     loop.py      the shared Accelerate loops              steerable.py generators trained jointly with their walks
     caption_loop.py  the caption GAN's loop
-    cards.py     model cards, previews, plots             __main__.py  the command line (run.py: what it runs)
+    cards.py     model cards, plots                       previews.py  each family's card picture
+    __main__.py  the command line (run.py: what it runs)
 
 Names are looked up lazily from those modules, so `python -m genhub.train --help` stays quick.
 """
@@ -12,7 +13,7 @@ from __future__ import annotations
 
 import importlib
 
-_MODULES = ("recipes", "families", "loop", "caption_loop", "cards", "steerable", "run", "__main__")
+_MODULES = ("recipes", "families", "loop", "caption_loop", "cards", "previews", "steerable", "run", "__main__")
 
 
 def __getattr__(name: str):

@@ -3,20 +3,19 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import torch
 
 from ..hub import make_card
-from ..images import example_photo, figure_png, grid, new_figure, png_bytes
+from ..images import figure_png, new_figure
 from ..metrics import steerability
 from ..models import (
     CHECKPOINTS_DIR,
     HUB_NAMESPACE,
-    load_model,
 )
-from ..models.autoencoder import corrupt
-from ..models.super_resolution import bicubic, rgb_to_ycbcr, ycbcr_to_rgb
 from ..models.walks import EDITS, PROJECT_STEPS
 from .card_text import CARD_TEXT, DATA_TEXT, HISTORY_UNIT, PARTIAL_VIEW_USE
 from .loop import (
@@ -118,67 +117,8 @@ def figures_table(rows: dict[str, dict[str, float]]) -> str:
     return "\n".join(lines)
 
 
-def preview(model, recipe: Recipe, split: dict) -> bytes:
-    """A PNG for the card: input / corrupted / reconstruction rows (autoencoders), reconstructions and
-    samples (VAE), test images by predicted class (classifier), or one row of samples per class (GAN)."""
-    if recipe.dataset == "photos":
-        return photo_preview(model)
-    x = split["test_images"][:12]
-    generator = torch.Generator().manual_seed(0)
-    with torch.no_grad():
-        if recipe.family == "autoencoder":
-            x_tilde = corrupt(x, model.config.noise_type, model.config.noise_level, generator)
-            rows = torch.cat([x, x_tilde, model.decode(model.encode(x_tilde))])
-        elif recipe.family == "vae":
-            rows = torch.cat([x, model(x, sample=False).reconstruction, model.generate(24, generator=generator)])
-        elif recipe.family == "classifier":
-            images = split["test_images"][:2000]
-            predicted = model.eval().predict(images)
-            rows = torch.cat([images[predicted == c][:12] for c in range(model.config.num_classes)])
-        elif recipe.family == "text_gan":
-            captions = [
-                f"a {c} {item}" for c in ("red", "blue", "yellow", "white") for item in ("dress", "sneaker", "bag")
-            ]
-            rows = model.generate(captions, num_images_per_caption=6, generator=generator)
-            return png_bytes(grid(rows, ncols=12, scale=3))
-        elif recipe.family == "walks":
-            gan = load_model(recipe.config["generator_name"])
-            z, y = gan.sample_inputs(1, "Sneaker", None, 1.0, generator)
-            rows = torch.cat(
-                [
-                    gan.generate(latents=model(z, {edit: a}), class_labels=y)
-                    for edit in EDITS
-                    for a in EDITS[edit].alphas(9)
-                ]
-            )
-            return png_bytes(grid(rows, ncols=9, scale=3))
-        elif recipe.family == "super_resolution":
-            low = bicubic(x, (28 // model.config.scale,) * 2)
-            rows = torch.cat([bicubic(low, (28, 28)), model(low).images, x])  # bicubic / learned / original
-        else:
-            rows = model.generate(120, class_labels=torch.arange(10).repeat_interleave(12), generator=generator)
-    return png_bytes(grid(rows, ncols=12, scale=3))
-
-
-def photo_preview(model) -> bytes:
-    """Columns bicubic / the model / the original, on 96-px centre crops of three example photos upscaled x2."""
-    tiles = []
-    for name in ("camera", "astronaut", "chelsea"):
-        truth = example_photo(name, 256)
-        truth = truth.expand(1, 3, 256, 256) if truth.shape[1] == 1 else truth
-        low = bicubic(truth, (128, 128))
-        with torch.no_grad():
-            out = ycbcr_to_rgb(model(rgb_to_ycbcr(low)).images)
-        tiles += [x[:, :, 80:176, 80:176] for x in (bicubic(low, (256, 256)), out, truth)]
-    return png_bytes(grid(torch.cat(tiles), ncols=3, scale=2))
-
-
-def figures_section(name: str, recipe: Recipe, figures: dict) -> str:
+def compared_table(name: str, recipe: Recipe, figures: dict) -> str:
     """The card's table of test figures, with the rows of the checkpoints the recipe compares with."""
-    if recipe.family == "walks":
-        return walks_table(figures)
-    if recipe.family == "text_gan":
-        return figures_table(figures)
     rows = {name: figures}
     for other in recipe.compare_with:
         log = CHECKPOINTS_DIR / other / "training_log.json"
@@ -187,9 +127,9 @@ def figures_section(name: str, recipe: Recipe, figures: dict) -> str:
     return figures_table(rows)
 
 
-def training_length(recipe: Recipe, history: list[float]) -> str:
-    """The recipe's length for the card: epochs (or walk steps), its stages and its schedule."""
-    unit = f"{recipe.epochs} steps over all edits" if recipe.family == "walks" else f"{len(history)} epochs"
+def training_length(recipe: Recipe, history: list[float], steps_unit: str = "") -> str:
+    """The recipe's length for the card: epochs (or steps, steps_unit saying of what), its stages and its schedule."""
+    unit = f"{recipe.epochs} steps {steps_unit}" if steps_unit else f"{len(history)} epochs"
     if recipe.dataset == "photos":
         unit = f"{recipe.epochs} steps of {recipe.batch_size} crops, the learning rate falling a hundredfold along a cosine"
     if recipe.second_stage_epochs:
@@ -203,6 +143,28 @@ def training_length(recipe: Recipe, history: list[float]) -> str:
     return unit
 
 
+SCORECARD_SECTION = {
+    "Steerability scorecard": (
+        "Per edit, over its whole range (9 alphas, 100 generated items each; 50 for the projected walk): the "
+        "change measured on the images (median) for the walk G(z + a w), for the walk projected by "
+        f"{PROJECT_STEPS} Adam steps on its code towards the target (`project_steps={PROJECT_STEPS}`, the Space's "
+        "default) and for the target "
+        "edit(G(z), alpha); dotted, the relative L2 of each. Where the curves part is where steering stops."
+        "\n\n![scorecard](scorecard.png)"
+    )
+}
+
+
+@dataclass(frozen=True)
+class CardShape:
+    """How a family's card differs from the plain one (its row in genhub.train.families holds one)."""
+
+    table: Callable = compared_table  # (name, recipe, figures) -> the markdown table of test figures
+    steps_unit: str = ""  # "": the run is counted in epochs; else in recipe.epochs steps, this saying of what
+    sections: dict = field(default_factory=dict)  # further sections, title -> markdown
+    base_model_field: str = ""  # the recipe.config field naming the base model ("": recipe.init_generator)
+
+
 TRAINED_ON = {"fashion-mnist": "Fashion-MNIST", "photos": "scikit-image's photos"}  # Recipe.dataset -> the card's words
 
 
@@ -212,12 +174,13 @@ def card_text_key(recipe: Recipe) -> str:
     return recipe.family if recipe.dataset == "fashion-mnist" else f"{recipe.family}/{recipe.dataset}"
 
 
-def recipe_text(name: str, recipe: Recipe, history: list[float], took: str) -> str:
+def recipe_text(name: str, recipe: Recipe, history: list[float], took: str, steps_unit: str = "") -> str:
     """The card's training recipe: the command, the description, the optimiser, the length, the time it took and
     the train loss along the run."""
+    length = training_length(recipe, history, steps_unit)
     return (
         f"`python -m genhub.train {name}`: {recipe.description}; Adam (betas {recipe.betas}), "
-        f"learning rate {recipe.learning_rate}, batch {recipe.batch_size}, {training_length(recipe, history)}, "
+        f"learning rate {recipe.learning_rate}, batch {recipe.batch_size}, {length}, "
         f"seed {recipe.seed}; {took}. Train loss per {HISTORY_UNIT.get(card_text_key(recipe), 'epoch')}: "
         + ", ".join(f"{v:.3g}" for v in history)
     )
@@ -233,12 +196,15 @@ def write_card(
     diagnostics: str = "",
     threads: int | None = None,
     device: str | None = None,
+    shape: CardShape | None = None,
 ):
+    """The model card of a trained checkpoint (shape: how its family's card differs, from the family's row)."""
+    shape = shape or CardShape()
     text_key, cpu = card_text_key(recipe), f"{threads or torch.get_num_threads()} CPU thread(s)"
     meaning, use, kind = CARD_TEXT[text_key]
     if recipe.config.get("partial_view"):
         use = PARTIAL_VIEW_USE
-    table = figures_section(name, recipe, figures)
+    table = shape.table(name, recipe, figures)
     sections = {
         "Install": f"`pip install fdl-genhub` (imports as `genhub`); on the Hub as `{HUB_NAMESPACE}/{name}`: "
         f'`genhub.load_model("{name}")` finds it in `checkpoints/` or downloads it by that repo id.',
@@ -250,24 +216,18 @@ def write_card(
             "Fashion-MNIST (Debian `dataset-fashion-mnist`): trained on the 60,000 "
             "train images, figures on the 10,000 test images; pixels in [0, 1].",
         ),
-        "Training recipe": recipe_text(name, recipe, history, f"{seconds / 60:.1f} min on {device or cpu}"),
+        "Training recipe": recipe_text(
+            name, recipe, history, f"{seconds / 60:.1f} min on {device or cpu}", shape.steps_unit
+        ),
         "Test figures (measured)": table + "\n\n" + meaning + (f"\n\n{recipe.notes}" if recipe.notes else ""),
         "Preview": "![preview](preview.png)",
     }
-    if recipe.family == "walks":
-        sections["Steerability scorecard"] = (
-            "Per edit, over its whole range (9 alphas, 100 generated items each; 50 for the projected walk): the "
-            "change measured on the images (median) for the walk G(z + a w), for the walk projected by "
-            f"{PROJECT_STEPS} Adam steps on its code towards the target (`project_steps={PROJECT_STEPS}`, the Space's "
-            "default) and for the target "
-            "edit(G(z), alpha); dotted, the relative L2 of each. Where the curves part is where steering stops."
-            "\n\n![scorecard](scorecard.png)"
-        )
+    sections |= shape.sections
     if diagnostics:
         sections["Training diagnostics: the three pitfalls"] = diagnostics + "\n\n![diagnostics](diagnostics.png)"
     summary = f"{recipe.description[0].upper()}{recipe.description[1:]}, trained on {TRAINED_ON[recipe.dataset]}."
     flat = flat_figures(figures)
-    base = recipe.config["generator_name"] if recipe.family == "walks" else recipe.init_generator
+    base = recipe.config[shape.base_model_field] if shape.base_model_field else recipe.init_generator
     return make_card(
         f"genhub / {name}",
         summary,

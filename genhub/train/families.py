@@ -46,8 +46,26 @@ from ..models.super_resolution import (
 from ..models.text_gan import TextGAN, TextGANConfig
 from ..models.walks import Walks, WalksConfig
 from .caption_loop import train_text_gan
-from .cards import diagnostics_plot, gan_summary, scorecard_plot, tokenizer_files
+from .cards import (
+    SCORECARD_SECTION,
+    CardShape,
+    diagnostics_plot,
+    figures_table,
+    gan_summary,
+    scorecard_plot,
+    tokenizer_files,
+    walks_table,
+)
 from .loop import train_gan, train_model, train_photo_super_resolution, train_second_stage, train_super_resolution
+from .previews import (
+    autoencoder_preview,
+    caption_preview,
+    classifier_preview,
+    samples_preview,
+    super_resolution_preview,
+    vae_preview,
+    walks_preview,
+)
 from .recipes import CLASSIFIER, Recipe
 
 DIFFUSION_EVAL_SAMPLES = 2000  # the card's sample count (20 sampler steps each); bench_diffusion measures 10,000
@@ -229,19 +247,39 @@ class Family:
     evaluate: Callable  # (model, recipe, split, num_samples) -> {figure: value}
     class_names: bool = True  # whether the config carries Fashion-MNIST's class names
     trains_on_labels: bool = False  # plain loop: the model's loss takes the class labels too
+    preview: Callable = samples_preview  # (model, recipe, split) -> the card's PNG
+    card: CardShape = CardShape()  # how its card differs from the plain one
+    card_files: Callable | None = None  # (model, recipe) -> {file: bytes} drawn again when a card is rewritten
+
+
+def _walks_files(model, recipe: Recipe) -> dict[str, bytes]:
+    return {"scorecard.png": scorecard_plot(load_model(recipe.config["generator_name"]), model)}
+
+
+WALKS_CARD = CardShape(
+    table=lambda name, recipe, figures: walks_table(figures),
+    steps_unit="over all edits",
+    sections=SCORECARD_SECTION,
+    base_model_field="generator_name",
+)
 
 
 FAMILIES = {
     "autoencoder": Family(
-        AutoencoderConfig, Autoencoder, _train_plain, lambda m, r, s, n: evaluate_autoencoder(m, s["test_images"])
+        AutoencoderConfig,
+        Autoencoder,
+        _train_plain,
+        lambda m, r, s, n: evaluate_autoencoder(m, s["test_images"]),
+        preview=autoencoder_preview,
     ),
-    "vae": Family(VAEConfig, VAE, _train_vae, _evaluate_vae),
+    "vae": Family(VAEConfig, VAE, _train_vae, _evaluate_vae, preview=vae_preview),
     "classifier": Family(
         ClassifierConfig,
         Classifier,
         _train_plain,
         lambda m, r, s, n: evaluate_classifier(m, s["test_images"], s["test_labels"]),
         trains_on_labels=True,
+        preview=classifier_preview,
     ),
     "gan": Family(EBGANConfig, EBGAN, _train_gan, _evaluate_gan),
     "diffusion": Family(
@@ -257,9 +295,26 @@ FAMILIES = {
         _train_super_resolution,
         _evaluate_super_resolution,
         class_names=False,
+        preview=super_resolution_preview,
     ),
-    "walks": Family(WalksConfig, Walks, _train_walks, _evaluate_walks, class_names=False),
-    "text_gan": Family(TextGANConfig, TextGAN, _train_text_gan, _evaluate_text_gan),
+    "walks": Family(
+        WalksConfig,
+        Walks,
+        _train_walks,
+        _evaluate_walks,
+        class_names=False,
+        preview=walks_preview,
+        card=WALKS_CARD,
+        card_files=_walks_files,
+    ),
+    "text_gan": Family(
+        TextGANConfig,
+        TextGAN,
+        _train_text_gan,
+        _evaluate_text_gan,
+        preview=caption_preview,
+        card=CardShape(table=lambda name, recipe, figures: figures_table(figures)),
+    ),
 }
 
 

@@ -111,10 +111,14 @@ class LiveEvent:
 
 def build_model(settings: LiveSettings):
     """A small unconditional GAN (one class, so its samples can collapse onto few real classes) or a VAE."""
-    if settings.family == "vae":
-        return VAE(
-            VAEConfig(latent_dim=settings.latent_dim, hidden_channels=(16, 32), hidden_size=128, beta=settings.beta)
-        )
+    return KINDS[settings.family].build(settings)
+
+
+def _build_vae(settings: LiveSettings) -> VAE:
+    return VAE(VAEConfig(latent_dim=settings.latent_dim, hidden_channels=(16, 32), hidden_size=128, beta=settings.beta))
+
+
+def _build_gan(settings: LiveSettings) -> ConditionalGAN:
     config = ConditionalGANConfig(
         architecture="mlp",  # fully connected: ~10x the steps a second of the conv stacks, so a run teaches in 30 s
         latent_dim=settings.latent_dim,
@@ -193,11 +197,9 @@ def _look(model, settings, fixed, classifier, seed: int) -> tuple[torch.Tensor, 
     """Samples on the fixed latents, and the class histogram of SAMPLES_PER_LOOK fresh samples with its KL to uniform."""
     model.eval()
     generator = torch.Generator().manual_seed(seed)
-    if settings.family == "vae":
-        samples, many = model.generate(latents=fixed), model.generate(SAMPLES_PER_LOOK, generator=generator)
-    else:
-        samples = model.generate(latents=fixed, class_labels=0)
-        many = model.generate(SAMPLES_PER_LOOK, class_labels=0, generator=generator)
+    one_class = {"class_labels": 0} if "class_labels" in model.sampling_options else {}  # the GAN's only class
+    samples = model.generate(latents=fixed, **one_class)
+    many = model.generate(SAMPLES_PER_LOOK, generator=generator, **one_class)
     model.train()
     counts = torch.bincount(classifier.predict(many), minlength=10).float()
     histogram = counts / counts.sum()
@@ -223,15 +225,8 @@ def train_live(
     keep = torch.isin(labels, torch.tensor(settings.classes))
     data = images[keep]
     model = seeded_init(build_model(settings), torch.Generator().manual_seed(settings.seed)).train()
-    if settings.family == "vae":
-        opts = (torch.optim.Adam(model.parameters(), lr=settings.lr_generator),)
-        step_fn = _vae_step
-    else:
-        opts = (
-            torch.optim.Adam(model.cost.parameters(), lr=settings.lr_cost, betas=settings.betas),
-            torch.optim.Adam(model.generator.parameters(), lr=settings.lr_generator, betas=settings.betas),
-        )
-        step_fn = _gan_step
+    kind = KINDS[settings.family]
+    opts, step_fn = kind.optimisers(model, settings), kind.step
     fixed = torch.randn(16, settings.latent_dim, generator=torch.Generator().manual_seed(settings.seed + 1))
     history: dict[str, list[float]] = {}
     start, reason, step = time.monotonic(), "steps", 0
@@ -255,6 +250,32 @@ def train_live(
             yield LiveEvent(step, last_report - start, samples, history, histogram, kl)
     samples, histogram, kl = _look(model, settings, fixed, classifier, settings.seed + 2)
     yield LiveEvent(step, time.monotonic() - start, samples, history, histogram, kl, True, reason, model.eval())
+
+
+def _vae_optimisers(model, settings: LiveSettings) -> tuple:
+    return (torch.optim.Adam(model.parameters(), lr=settings.lr_generator),)
+
+
+def _gan_optimisers(model, settings: LiveSettings) -> tuple:
+    """(the cost network's, the generator's)."""
+    return (
+        torch.optim.Adam(model.cost.parameters(), lr=settings.lr_cost, betas=settings.betas),
+        torch.optim.Adam(model.generator.parameters(), lr=settings.lr_generator, betas=settings.betas),
+    )
+
+
+@dataclass(frozen=True)
+class LiveKind:
+    """One row of the playground's table: how a kind of run builds its model, its optimisers and its step."""
+
+    build: Callable  # (settings) -> model
+    optimisers: Callable  # (model, settings) -> optimisers, in the order the step takes them
+    step: Callable  # (model, batch, settings, optimisers, noise) -> {logged figure: value}
+
+
+KINDS = {name: LiveKind(_build_gan, _gan_optimisers, _gan_step) for name in OBJECTIVE} | {
+    "vae": LiveKind(_build_vae, _vae_optimisers, _vae_step)
+}
 
 
 def playground_data(classes: tuple[int, ...] | None = None) -> tuple[torch.Tensor, torch.Tensor]:

@@ -20,12 +20,7 @@ from ..models import (
     CHECKPOINTS_DIR,
     load_model,
 )
-from .cards import (
-    gan_summary,
-    preview,
-    scorecard_plot,
-    write_card,
-)
+from .cards import gan_summary, write_card
 from .families import FAMILIES, evaluate
 from .loop import RunState
 from .recipes import RECIPES
@@ -48,6 +43,7 @@ def rewrite_card(name: str, folder: Path, reuse_figures: bool = False) -> Path:
     """Rewrite a saved checkpoint's card and log (weights unchanged), re-evaluating on the test split
     unless reuse_figures."""
     recipe, model = RECIPES[name], load_model(folder)
+    family = FAMILIES[recipe.family]
     log = json.loads((folder / "training_log.json").read_text())
     split = load_split()
     if not reuse_figures:
@@ -63,15 +59,16 @@ def rewrite_card(name: str, folder: Path, reuse_figures: bool = False) -> Path:
         diagnostics,
         log.get("threads"),
         log.get("device"),
+        family.card,
     )
     keep = {
         p.name: p.read_bytes()
         for p in folder.iterdir()  # tokenizer files, diagnostics, ...: carried over
         if p.is_file() and p.name not in ("README.md", "config.json", "model.safetensors")
     }
-    extras = keep | {"training_log.json": json.dumps(log).encode(), "preview.png": preview(model, recipe, split)}
-    if recipe.family == "walks":
-        extras["scorecard.png"] = scorecard_plot(load_model(recipe.config["generator_name"]), model)
+    extras = keep | {"training_log.json": json.dumps(log).encode(), "preview.png": family.preview(model, recipe, split)}
+    if family.card_files is not None:
+        extras |= family.card_files(model, recipe)
     return save_checkpoint(model, folder, card, extras)
 
 
@@ -136,9 +133,10 @@ def save_trained(
         | ({"device": device} if device else {})
         | trained.log
     )
+    family = FAMILIES[recipe.family]
     extras = trained.extras | {
         "training_log.json": json.dumps(log).encode(),
-        "preview.png": preview(trained.model, recipe, split),
+        "preview.png": family.preview(trained.model, recipe, split),
     }
     card = write_card(
         name,
@@ -150,6 +148,7 @@ def save_trained(
         trained.diagnostics,
         log["threads"],
         log.get("device"),
+        family.card,
     )
     save_checkpoint(trained.model, folder, card, extras)
     load_model(folder)  # the written checkpoint loads strictly

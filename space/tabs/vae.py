@@ -59,7 +59,7 @@ def vae_sample_endpoint(model: str, num_images: int, seed: int):
         seed: seed of z (-1: random, the seed used is returned).
     """
     net = get_model(model)
-    require(net, "latent_space", model)
+    require(net, "latent_space", f"{model!r}: this endpoint")
     n = number("num_images", num_images, 1, 64, integer=True)
     used_seed = resolve_seed(seed)
     images = sample(net, n, generator=torch.Generator().manual_seed(used_seed))
@@ -92,7 +92,7 @@ def vae_encode_endpoint(model: str, example: int, image):
         image: your own image (an image-editor value), or null.
     """
     net = get_model(model)
-    require(net, "latent_space", model)
+    require(net, "latent_space", f"{model!r}: this endpoint")
     x, source = user_image(image, example)
     with torch.no_grad():
         mean, logvar = net.encode(x)
@@ -122,7 +122,7 @@ def vae_traverse_endpoint(model: str, example: int, image, dim_row: int, dim_col
         steps: steps per axis, 2..11.
     """
     net = get_model(model)
-    require(net, "latent_space", model)
+    require(net, "latent_space", f"{model!r}: this endpoint")
     d = net.config.latent_dim
     p, q = number("dim_row", dim_row, 0, d - 1, True), number("dim_col", dim_col, 0, d - 1, True)
     span, steps = number("span", span, 0.1, 6), number("steps", steps, 2, 11, True)
@@ -152,7 +152,7 @@ def vae_interpolate_endpoint(model: str, example_a: int, example_b: int, image_a
         steps: frames, 2..16.
     """
     net = get_model(model)
-    require(net, "latent_space", model)
+    require(net, "latent_space", f"{model!r}: this endpoint")
     steps = number("steps", steps, 2, 16, integer=True)
     (xa, src_a), (xb, src_b) = user_image(image_a, example_a), user_image(image_b, example_b)
     out = interpolate(net, xa, xb, steps)

@@ -27,7 +27,7 @@ def test_a_short_run_learns_and_writes_a_complete_checkpoint(tmp_path):
     assert history[1] < history[0]
     figures = evaluate_autoencoder(model, test_images)
     card = train.write_card("fashion-ae-under", recipe, model, figures, history, 1.0)
-    preview = train.preview(model, recipe, {"test_images": test_images})
+    preview = train.FAMILIES["autoencoder"].preview(model, recipe, {"test_images": test_images})
     folder = save_checkpoint(model, tmp_path / "ckpt", card, {"preview.png": preview})
     text = (folder / "README.md").read_text()
     assert f"{figures['loss']:.4g}" in text and "pipeline_tag: image-to-image" in text
