@@ -244,6 +244,7 @@ class DatasetSpec:
     class_names: tuple[str, ...]  # label id -> name
     loader: Callable[[str], tuple[torch.Tensor, torch.Tensor]]  # split -> (float images (N, C, H, W), labels (N,))
     packages: tuple[str, ...]  # the Debian packages its files come from
+    classifier: str = ""  # the checkpoint that watches a GAN's classes while it trains on it ("": none)
 
 
 def _fashion(split: str) -> tuple[torch.Tensor, torch.Tensor]:
@@ -273,7 +274,9 @@ EMOJI_GROUPS = (  # Unicode's groups, in emoji-test.txt's order (the Component g
     "Flags",
 )
 DATASETS = {
-    "fashion-mnist": DatasetSpec("fashion-mnist", 28, 1, FASHION_CLASSES, _fashion, ("dataset-fashion-mnist",)),
+    "fashion-mnist": DatasetSpec(
+        "fashion-mnist", 28, 1, FASHION_CLASSES, _fashion, ("dataset-fashion-mnist",), "fashion-classifier"
+    ),
     **{
         f"emoji-{size}": DatasetSpec(
             f"emoji-{size}", size, 3, EMOJI_GROUPS, _emoji(size), ("fonts-noto-color-emoji", "unicode-data")

@@ -25,7 +25,7 @@ from transformers import PretrainedConfig, PreTrainedModel
 from transformers.utils import ModelOutput
 
 from ..images import as_output
-from .layers import ConditionalGenerator, ConvDecoder, ConvEncoder
+from .layers import ConditionalGenerator, ConvDecoder, ConvEncoder, base_side
 
 ARCHITECTURES = ("conv", "mlp")  # mlp: the playground's, fast enough to learn live on a CPU
 OBJECTIVES = ("energy", "nonsaturating", "minimax")  # minimax: the saturating log(1 - D(G(z))) of Goodfellow 2014
@@ -37,7 +37,7 @@ class ConditionalGANConfig(PretrainedConfig):
 
     def __init__(
         self,
-        image_size: int = 28,  # side of the square images (the conv stacks expect 28)
+        image_size: int = 28,  # side of the square images, divisible by 4 (two stride-2 stages)
         num_channels: int = 1,  # image channels
         latent_dim: int = 64,  # size of z
         num_classes: int = 10,  # number of classes the generator is conditioned on
@@ -54,8 +54,7 @@ class ConditionalGANConfig(PretrainedConfig):
     ):
         if architecture not in ARCHITECTURES:
             raise ValueError(f"architecture must be one of {ARCHITECTURES}, got {architecture!r}")
-        if image_size != 28:
-            raise ValueError(f"the GAN's conv stacks work on 28x28 images, got image_size={image_size}")
+        base_side(image_size)  # refuses a side the conv stacks cannot halve twice
         if min(num_channels, latent_dim, class_embed_dim, cost_code_dim) < 1 or num_classes < 1:
             raise ValueError(
                 "num_channels, latent_dim, num_classes, class_embed_dim and cost_code_dim must be positive"
@@ -140,7 +139,10 @@ class Generator(ConditionalGenerator):
 
     def __init__(self, config: ConditionalGANConfig):
         super().__init__(
-            config.latent_dim + config.class_embed_dim, tuple(config.generator_channels), config.num_channels
+            config.latent_dim + config.class_embed_dim,
+            tuple(config.generator_channels),
+            config.num_channels,
+            config.image_size,
         )
         self.class_embedding = nn.Embedding(config.num_classes, config.class_embed_dim)
 
@@ -184,11 +186,13 @@ class CostNetwork(nn.Module):
         if self.flat:  # the class enters as a one-hot vector beside the flattened image
             self.encoder = mlp([pixels + config.num_classes, *channels, config.cost_code_dim])
         else:
-            self.encoder = ConvEncoder(config.num_channels + config.num_classes, channels, config.cost_code_dim)
+            self.encoder = ConvEncoder(
+                config.num_channels + config.num_classes, channels, config.cost_code_dim, config.image_size
+            )
         if config.objective == "energy" and self.flat:
             self.decoder = mlp([config.cost_code_dim, *channels[::-1], pixels])
         elif config.objective == "energy":
-            self.decoder = ConvDecoder(config.cost_code_dim, channels, config.num_channels)
+            self.decoder = ConvDecoder(config.cost_code_dim, channels, config.num_channels, config.image_size)
         else:
             self.logit = nn.Linear(config.cost_code_dim, 1)  # w
             self.projection = nn.Embedding(config.num_classes, config.cost_code_dim)  # embed(y)

@@ -1,5 +1,5 @@
-"""Convolutional blocks shared by the families that work on 28x28 images (VAE, the GANs' cost networks,
-the class- and text-conditioned generators).
+"""Convolutional blocks shared by the families that work on S x S images, S divisible by 4 (VAE, the GANs' cost
+networks, the class- and text-conditioned generators); shapes below for S = 28 (Fashion-MNIST; 32: 16, 8).
 
 Encoder: (N, C, 28, 28) -> conv s2 -> (N, c1, 14, 14) -> conv s2 -> (N, c2, 7, 7) -> flatten -> linear.
 Decoder: the mirror image, with transposed convolutions.
@@ -14,12 +14,20 @@ import torch.nn.functional as F
 from torch import nn
 
 
+def base_side(image_size: int) -> int:
+    """The side of the innermost grid, two stride-2 stages in from the image (7 for 28)."""
+    if image_size < 4 or image_size % 4:
+        raise ValueError(f"the conv stacks need an image side divisible by 4, got {image_size}")
+    return image_size // 4
+
+
 class ConvEncoder(nn.Module):
     """x (N, C, 28, 28) -> features (N, out_features)."""
 
-    def __init__(self, num_channels: int, channels: tuple[int, int], out_features: int):
+    def __init__(self, num_channels: int, channels: tuple[int, int], out_features: int, image_size: int = 28):
         super().__init__()
         c1, c2 = channels
+        b = base_side(image_size)
         self.net = nn.Sequential(
             nn.Conv2d(num_channels, c1, 4, stride=2, padding=1),  # -> (N, c1, 14, 14)
             nn.LeakyReLU(0.2),
@@ -27,7 +35,7 @@ class ConvEncoder(nn.Module):
             nn.BatchNorm2d(c2),
             nn.LeakyReLU(0.2),
             nn.Flatten(),  # -> (N, c2 * 49)
-            nn.Linear(c2 * 49, out_features),
+            nn.Linear(c2 * b * b, out_features),
         )
 
     def forward(self, images: torch.Tensor) -> torch.Tensor:
@@ -37,11 +45,12 @@ class ConvEncoder(nn.Module):
 class ConvDecoder(nn.Module):
     """z (N, in_features) -> logits (N, C, 28, 28); the caller applies the output non-linearity."""
 
-    def __init__(self, in_features: int, channels: tuple[int, int], num_channels: int):
+    def __init__(self, in_features: int, channels: tuple[int, int], num_channels: int, image_size: int = 28):
         super().__init__()
         c1, c2 = channels
-        self.c2 = c2
-        self.project = nn.Sequential(nn.Linear(in_features, c2 * 49), nn.BatchNorm1d(c2 * 49), nn.ReLU())
+        self.c2, self.b = c2, base_side(image_size)
+        cells = c2 * self.b**2
+        self.project = nn.Sequential(nn.Linear(in_features, cells), nn.BatchNorm1d(cells), nn.ReLU())
         self.net = nn.Sequential(
             nn.ConvTranspose2d(c2, c1, 4, stride=2, padding=1),  # -> (N, c1, 14, 14)
             nn.BatchNorm2d(c1),
@@ -50,7 +59,7 @@ class ConvDecoder(nn.Module):
         )
 
     def forward(self, latents: torch.Tensor) -> torch.Tensor:
-        h = self.project(latents).view(-1, self.c2, 7, 7)  # (N, c2 * 49) -> (N, c2, 7, 7)
+        h = self.project(latents).view(-1, self.c2, self.b, self.b)  # (N, c2 * 49) -> (N, c2, 7, 7)
         return self.net(h)
 
 
@@ -70,18 +79,18 @@ class ConditionalBatchNorm2d(nn.Module):
 class ConditionalGenerator(nn.Module):
     """cond (N, cond_dim) -> (N, C, 28, 28) in [-1, 1]."""
 
-    def __init__(self, cond_dim: int, channels: tuple[int, int], num_channels: int):
+    def __init__(self, cond_dim: int, channels: tuple[int, int], num_channels: int, image_size: int = 28):
         super().__init__()
         c7, c14 = channels
-        self.c7 = c7
-        self.project = nn.Linear(cond_dim, c7 * 49)
+        self.c7, self.b = c7, base_side(image_size)
+        self.project = nn.Linear(cond_dim, c7 * self.b**2)
         self.norm7 = ConditionalBatchNorm2d(c7, cond_dim)
         self.up14 = nn.ConvTranspose2d(c7, c14, 4, stride=2, padding=1)  # -> (N, c14, 14, 14)
         self.norm14 = ConditionalBatchNorm2d(c14, cond_dim)
         self.up28 = nn.ConvTranspose2d(c14, num_channels, 4, stride=2, padding=1)  # -> (N, C, 28, 28)
 
     def forward(self, cond: torch.Tensor) -> torch.Tensor:
-        h = self.project(cond).view(-1, self.c7, 7, 7)  # (N, c7 * 49) -> (N, c7, 7, 7)
+        h = self.project(cond).view(-1, self.c7, self.b, self.b)  # (N, c7 * 49) -> (N, c7, 7, 7)
         h = F.relu(self.norm7(h, cond))
         h = F.relu(self.norm14(self.up14(h), cond))
         return torch.tanh(self.up28(h))

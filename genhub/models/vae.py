@@ -29,7 +29,7 @@ from transformers import PretrainedConfig, PreTrainedModel
 from transformers.utils import ModelOutput
 
 from ..images import as_output
-from .layers import ConvDecoder, ConvEncoder
+from .layers import ConvDecoder, ConvEncoder, base_side
 
 
 class VAEConfig(PretrainedConfig):
@@ -37,7 +37,7 @@ class VAEConfig(PretrainedConfig):
 
     def __init__(
         self,
-        image_size: int = 28,  # side of the square images (the conv stack expects 28)
+        image_size: int = 28,  # side of the square images, divisible by 4 (two stride-2 stages)
         num_channels: int = 1,  # image channels
         latent_dim: int = 16,  # d, size of z
         hidden_channels: tuple[int, int] | list[int] = (32, 64),  # conv widths at 14x14 and 7x7
@@ -50,8 +50,7 @@ class VAEConfig(PretrainedConfig):
         num_classes: int = 0,  # > 0: a class prior, one Gaussian of the codes per class (fitted after training)
         **kwargs,
     ):
-        if image_size != 28:
-            raise ValueError(f"the VAE's conv stack works on 28x28 images, got image_size={image_size}")
+        base_side(image_size)  # refuses a side the conv stack cannot halve twice
         if num_channels < 1 or latent_dim < 1 or hidden_size < 1:
             raise ValueError("num_channels, latent_dim and hidden_size must be positive integers")
         if len(hidden_channels) != 2 or min(hidden_channels) < 1:
@@ -143,9 +142,9 @@ class VAE(PreTrainedModel):
     def __init__(self, config: VAEConfig):
         super().__init__(config)
         channels = tuple(config.hidden_channels)
-        self.encoder = ConvEncoder(config.num_channels, channels, config.hidden_size)
+        self.encoder = ConvEncoder(config.num_channels, channels, config.hidden_size, config.image_size)
         self.to_moments = torch.nn.Linear(config.hidden_size, 2 * config.latent_dim)  # -> (E(z), log V(z))
-        self.decoder = ConvDecoder(config.latent_dim, channels, config.num_channels)
+        self.decoder = ConvDecoder(config.latent_dim, channels, config.num_channels, config.image_size)
         if config.second_stage_hidden_size:
             self.second_stage = SecondStage(
                 config.latent_dim, config.second_stage_hidden_size, config.second_stage_layers

@@ -148,6 +148,12 @@ def _evaluate_vae(model, recipe: Recipe, split: dict, num_samples: int) -> dict:
     return figures | samples
 
 
+def _watching_classifier(recipe: Recipe):
+    """The classifier that reads a GAN's samples while it trains, if its dataset has one."""
+    spec = data.DATASETS.get(recipe.dataset)
+    return load_model(spec.classifier) if spec is not None and spec.classifier else None
+
+
 def _train_gan(recipe: Recipe, split: dict, accelerator, max_steps, name: str, run=None) -> Trained:
     model, steps = train_gan(
         build_model(recipe),
@@ -155,7 +161,7 @@ def _train_gan(recipe: Recipe, split: dict, accelerator, max_steps, name: str, r
         split["train_labels"],
         recipe,
         accelerator,
-        load_model(CLASSIFIER),
+        _watching_classifier(recipe),
         max_steps,
         run,
     )
@@ -245,7 +251,9 @@ class Family:
     model_class: type
     train: Callable  # (recipe, split, accelerator, max_steps, name, run) -> Trained (run: resumable state, plain loop)
     evaluate: Callable  # (model, recipe, split, num_samples) -> {figure: value}
-    class_names: bool = True  # whether the config carries Fashion-MNIST's class names
+    class_names: bool = True  # whether the config carries the dataset's class names
+    data_shape: bool = True  # whether its image size and channels are the dataset's
+    counts_classes: bool = False  # whether its num_classes (unless 0: none) is the dataset's number of classes
     trains_on_labels: bool = False  # plain loop: the model's loss takes the class labels too
     preview: Callable = samples_preview  # (model, recipe, split) -> the card's PNG
     card: CardShape = CardShape()  # how its card differs from the plain one
@@ -272,22 +280,24 @@ FAMILIES = {
         lambda m, r, s, n: evaluate_autoencoder(m, s["test_images"]),
         preview=autoencoder_preview,
     ),
-    "vae": Family(VAEConfig, VAE, _train_vae, _evaluate_vae, preview=vae_preview),
+    "vae": Family(VAEConfig, VAE, _train_vae, _evaluate_vae, counts_classes=True, preview=vae_preview),
     "classifier": Family(
         ClassifierConfig,
         Classifier,
         _train_plain,
         lambda m, r, s, n: evaluate_classifier(m, s["test_images"], s["test_labels"]),
         trains_on_labels=True,
+        counts_classes=True,
         preview=classifier_preview,
     ),
-    "gan": Family(EBGANConfig, EBGAN, _train_gan, _evaluate_gan),
+    "gan": Family(EBGANConfig, EBGAN, _train_gan, _evaluate_gan, counts_classes=True),
     "diffusion": Family(
         DiffusionConfig,
         Diffusion,
         _train_plain,
         lambda m, r, s, n: _evaluate_gan(m, r, s, min(n, DIFFUSION_EVAL_SAMPLES)),
         trains_on_labels=True,
+        counts_classes=True,
     ),
     "super_resolution": Family(
         SuperResolutionConfig,
@@ -295,6 +305,7 @@ FAMILIES = {
         _train_super_resolution,
         _evaluate_super_resolution,
         class_names=False,
+        data_shape=False,
         preview=super_resolution_preview,
     ),
     "walks": Family(
@@ -303,6 +314,7 @@ FAMILIES = {
         _train_walks,
         _evaluate_walks,
         class_names=False,
+        data_shape=False,
         preview=walks_preview,
         card=WALKS_CARD,
         card_files=_walks_files,
@@ -312,6 +324,7 @@ FAMILIES = {
         TextGAN,
         _train_text_gan,
         _evaluate_text_gan,
+        data_shape=False,  # colour images of grey items: its own shape
         preview=caption_preview,
         card=CardShape(table=lambda name, recipe, figures: figures_table(figures)),
     ),
@@ -319,10 +332,17 @@ FAMILIES = {
 
 
 def build_model(recipe: Recipe):
-    family = FAMILIES[recipe.family]
-    names = {"class_names": list(data.FASHION_CLASSES)} if family.class_names else {}
+    """A fresh model of the recipe's family, shaped by its dataset's row: image size, channels and class names
+    unless the recipe's config says otherwise, and for the class-conditional families the number of classes."""
+    family, spec = FAMILIES[recipe.family], data.DATASETS.get(recipe.dataset)
     config = {k: v for k, v in recipe.config.items() if k != "walk_weight"}  # walk_weight is a training flag
-    return family.model_class(family.config_class(**config, **names))
+    if spec is not None:
+        shape = {"image_size": spec.image_size, "num_channels": spec.num_channels} if family.data_shape else {}
+        names = {"class_names": list(spec.class_names)} if family.class_names else {}
+        config = shape | names | config
+        if family.counts_classes and config.get("num_classes", 1):  # 0: a VAE without a class prior
+            config["num_classes"] = len(spec.class_names)
+    return family.model_class(family.config_class(**config))
 
 
 def text_gan_eval_sets(split: str = "test", limit: int | None = None) -> dict:

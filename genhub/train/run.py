@@ -26,14 +26,12 @@ from .loop import RunState
 from .recipes import RECIPES
 
 
-def load_split(dry_run: bool = False) -> dict:
-    (train_x, train_y), (test_x, test_y) = data.load_fashion_mnist("train"), data.load_fashion_mnist("test")
-    split = {
-        "train_images": data.as_float_images(train_x),
-        "train_labels": train_y,
-        "test_images": data.as_float_images(test_x),
-        "test_labels": test_y,
-    }
+def load_split(dry_run: bool = False, dataset: str = "fashion-mnist") -> dict:
+    """The dataset's train and test images (N, C, H, W) in [0, 1] and labels, from its row in genhub.data.DATASETS
+    (Fashion-MNIST for a recipe on photos, which loads them itself); dry_run: 64 train and 1,000 test items."""
+    spec = data.DATASETS.get(dataset, data.DATASETS["fashion-mnist"])
+    (train_x, train_y), (test_x, test_y) = spec.loader("train"), spec.loader("test")
+    split = {"train_images": train_x, "train_labels": train_y, "test_images": test_x, "test_labels": test_y}
     if dry_run:
         split = {k: v[:1000] if k.startswith("test") else v[:64] for k, v in split.items()}
     return split
@@ -45,7 +43,7 @@ def rewrite_card(name: str, folder: Path, reuse_figures: bool = False) -> Path:
     recipe, model = RECIPES[name], load_model(folder)
     family = FAMILIES[recipe.family]
     log = json.loads((folder / "training_log.json").read_text())
-    split = load_split()
+    split = load_split(dataset=recipe.dataset)
     if not reuse_figures:
         log["test_figures"] = evaluate(model, recipe, split)
     diagnostics = gan_summary(log["steps"], log["steps_per_epoch"])[1] if "steps" in log else ""
@@ -173,7 +171,7 @@ def run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> Path | Non
     if args.tracker != "none":
         accelerator.init_trackers(args.recipe, config={k: str(v) for k, v in vars(recipe).items()})
     run = RunState(runs, args.save_every, args.resume_from_checkpoint)
-    split = load_split(args.dry_run)
+    split = load_split(args.dry_run, recipe.dataset)
     max_steps = 2 if args.dry_run else None
     start = time.time()
     trained = FAMILIES[recipe.family].train(recipe, split, accelerator, max_steps, args.recipe, run)

@@ -76,7 +76,7 @@ def test_traversal_grid_moves_the_chosen_dimensions(tiny_vae, fashion_batch):
 
 
 def test_config_rejects_bad_values():
-    for bad in (dict(beta=-1), dict(latent_dim=0), dict(image_size=32), dict(hidden_channels=(8,))):
+    for bad in (dict(beta=-1), dict(latent_dim=0), dict(image_size=30), dict(hidden_channels=(8,))):
         with pytest.raises(ValueError):
             VAEConfig(**bad)
 
