@@ -22,6 +22,7 @@ from transformers import PretrainedConfig, PreTrainedModel
 from transformers.utils import ModelOutput
 
 from ..images import random_holes
+from .layers import base_side
 
 
 class ClassifierConfig(PretrainedConfig):
@@ -29,7 +30,7 @@ class ClassifierConfig(PretrainedConfig):
 
     def __init__(
         self,
-        image_size: int = 28,  # side of the square input images
+        image_size: int = 28,  # side of the square input images, divisible by 4 (two halvings)
         num_channels: int = 1,  # image channels
         num_classes: int = 10,  # number of labels
         hidden_channels: tuple[int, int] | list[int] = (32, 64),  # conv widths of the two blocks
@@ -40,8 +41,7 @@ class ClassifierConfig(PretrainedConfig):
         mirror_invariant: bool = False,  # True: trained on left-right mirrored items too; predict reads both views
         **kwargs,
     ):
-        if image_size != 28:
-            raise ValueError(f"the classifier works on 28x28 images, got image_size={image_size}")
+        base_side(image_size)  # refuses a side the two blocks cannot halve twice
         if num_classes < 2 or feature_dim < 1 or num_channels < 1:
             raise ValueError("num_classes must be >= 2 and feature_dim, num_channels positive")
         if len(hidden_channels) != 2 or min(hidden_channels) < 1:
@@ -94,8 +94,9 @@ class Classifier(PreTrainedModel):
             )
 
         inputs = config.num_channels + int(config.partial_view)  # a partial view's mask is one more channel
-        self.body = nn.Sequential(block(inputs, c1), block(c1, c2))  # -> (N, c2, 7, 7)
-        self.to_features = nn.Sequential(nn.Flatten(), nn.Linear(c2 * 49, config.feature_dim), nn.ReLU())
+        self.body = nn.Sequential(block(inputs, c1), block(c1, c2))  # -> (N, c2, 7, 7) (side / 4)
+        cells = c2 * base_side(config.image_size) ** 2
+        self.to_features = nn.Sequential(nn.Flatten(), nn.Linear(cells, config.feature_dim), nn.ReLU())
         self.head = nn.Sequential(nn.Dropout(config.dropout), nn.Linear(config.feature_dim, config.num_classes))
         self.post_init()
 
@@ -108,7 +109,7 @@ class Classifier(PreTrainedModel):
                 raise ValueError("this classifier sees whole items (partial_view=False); it takes no mask")
             return images
         if mask is None:
-            mask = random_holes(len(images)) if self.training else torch.zeros_like(images[:, :1])
+            mask = random_holes(len(images), images.shape[-1]) if self.training else torch.zeros_like(images[:, :1])
         if mask.shape != (len(images), 1, *images.shape[2:]):
             raise ValueError(f"mask must be of shape (N, 1, H, W) = {(len(images), 1, *images.shape[2:])}")
         mask = (mask > 0.5).to(images)

@@ -43,7 +43,15 @@ def colour_shapes(monkeypatch):
 
 
 @pytest.mark.parametrize(
-    "recipe_name", ["fashion-ae-under", "fashion-vae-2stage", "fashion-ebgan", "fashion-dcgan", "fashion-diffusion"]
+    "recipe_name",
+    [
+        "fashion-ae-under",
+        "fashion-vae-2stage",
+        "fashion-ebgan",
+        "fashion-dcgan",
+        "fashion-diffusion",
+        "fashion-classifier",
+    ],
 )
 def test_each_generative_family_trains_on_a_colour_set_at_another_size(recipe_name, colour_shapes, tmp_path):
     recipe = replace(RECIPES[recipe_name], dataset="test-shapes", batch_size=16, epochs=1, second_stage_epochs=1)
@@ -52,16 +60,23 @@ def test_each_generative_family_trains_on_a_colour_set_at_another_size(recipe_na
     assert (config.image_size, config.num_channels, list(config.class_names)) == (SIZE, 3, list(CLASSES))
     if "class_labels" in getattr(before, "sampling_options", ()):
         assert config.num_classes == len(CLASSES)  # the GANs' and the diffusion model's classes are the data's
+    if "classify" in before.capabilities:
+        assert config.num_classes == len(CLASSES)
     trained = FAMILIES[recipe.family].train(recipe, colour_shapes, Accelerator(cpu=True), 3, recipe_name, None)
     model = trained.model.eval()
     assert all(torch.isfinite(torch.tensor(trained.history)))
     moved = [not torch.equal(a, b) for a, b in zip(before.state_dict().values(), model.state_dict().values())]
     assert any(moved), "three steps changed no weight"
-    if "sample" in model.capabilities:
-        images = sample(model, 4, generator=torch.Generator().manual_seed(0))
+    if "classify" in model.capabilities:  # the evaluation classifier a colour set needs
+        assert model.predict(colour_shapes["test_images"]).shape == (30,)
     else:
-        images = model.reconstruct(colour_shapes["test_images"][:4])
-    assert images.shape == (4, 3, SIZE, SIZE) and 0 <= images.min() and images.max() <= 1
+        x = colour_shapes["test_images"][:4]
+        images = (
+            sample(model, 4, generator=torch.Generator().manual_seed(0))
+            if "sample" in model.capabilities
+            else model.reconstruct(x)
+        )
+        assert images.shape == (4, 3, SIZE, SIZE) and 0 <= images.min() and images.max() <= 1
     model.save_pretrained(tmp_path)
     assert genhub.load_model(tmp_path).config.image_size == SIZE  # loads strictly, at its own size
 
