@@ -244,7 +244,7 @@ class DatasetSpec:
     class_names: tuple[str, ...]  # label id -> name
     loader: Callable[[str], tuple[torch.Tensor, torch.Tensor]]  # split -> (float images (N, C, H, W), labels (N,))
     packages: tuple[str, ...]  # the Debian packages its files come from
-    classifier: str = ""  # the checkpoint that watches a GAN's classes while it trains on it ("": none)
+    classifier: str = ""  # its evaluation classifier's checkpoint: it reads a GAN's samples ("": none)
 
 
 def _fashion(split: str) -> tuple[torch.Tensor, torch.Tensor]:
@@ -279,7 +279,13 @@ DATASETS = {
     ),
     **{
         f"emoji-{size}": DatasetSpec(
-            f"emoji-{size}", size, 3, EMOJI_GROUPS, _emoji(size), ("fonts-noto-color-emoji", "unicode-data")
+            f"emoji-{size}",
+            size,
+            3,
+            EMOJI_GROUPS,
+            _emoji(size),
+            ("fonts-noto-color-emoji", "unicode-data"),
+            f"emoji-classifier-{size}",
         )
         for size in (32, 64)
     },

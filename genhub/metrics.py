@@ -171,11 +171,15 @@ def mode_coverage_kl(predicted: torch.Tensor, reference: torch.Tensor, num_class
 
 @torch.no_grad()
 def evaluate_classifier(classifier, images: torch.Tensor, labels: torch.Tensor) -> dict[str, float]:
-    """Accuracy and worst class's accuracy; for a partial view also the accuracy with each kind of random hole
+    """Accuracy and worst class's accuracy (and, where the classes are not all the same size, the balanced accuracy:
+    the mean of the per-class accuracies); for a partial view also the accuracy with each kind of random hole
     (HOLE_KINDS, seeded) as `accuracy_<kind>_hidden`."""
     predicted = classifier.predict(images)
-    per_class = [float((predicted[labels == c] == c).float().mean()) for c in range(classifier.config.num_classes)]
+    present = [c for c in range(classifier.config.num_classes) if (labels == c).any()]
+    per_class = [float((predicted[labels == c] == c).float().mean()) for c in present]
     figures = {"accuracy": float((predicted == labels).float().mean()), "worst_class_accuracy": min(per_class)}
+    if len(set(torch.bincount(labels).tolist())) > 1:
+        figures["balanced_accuracy"] = sum(per_class) / len(per_class)
     if getattr(classifier.config, "partial_view", False):
         for kind in HOLE_KINDS[1:]:
             mask = random_holes(len(images), images.shape[-1], torch.Generator().manual_seed(0), kind)

@@ -64,10 +64,12 @@ if not log.handlers:
 transformers_logging.disable_progress_bar()  # no loading bars in the server log
 ASSETS = Path(__file__).resolve().parents[1] / "assets"  # the checkout's example uploads
 SCALE = 8  # 28x28 images are shown 8x larger, nearest neighbour
+SERVED_SIDE = 28  # the tabs' models make 28-px items (the emoji models, 32 px, are used from Python for now)
 
 
 def check_checkpoint(folder: Path) -> str:
-    """A checkpoint folder's model_type, from its config and its weights file's header alone (a load costs a second
+    """A checkpoint folder's model_type ("<model_type> at <side> px" when its images are not the tabs' 28 px, which
+    keeps it out of their menus), from its config and its weights file's header alone (a load costs a second
     a model at start-up; the weights themselves load on first use, strictly, in get_model). Raises on a missing or
     bad config and on a truncated or corrupt weights file."""
     from safetensors import safe_open  # noqa: PLC0415
@@ -77,7 +79,8 @@ def check_checkpoint(folder: Path) -> str:
     with safe_open(str(folder / "model.safetensors"), "pt") as weights:
         if not list(weights.keys()):
             raise OSError("the weights file holds no tensors")
-    return config.model_type
+    side = getattr(config, "image_size", SERVED_SIDE)
+    return config.model_type if side == SERVED_SIDE else f"{config.model_type} at {side} px"
 
 
 def discover_models() -> tuple[dict[str, str], dict[str, str]]:

@@ -165,7 +165,12 @@ class CardShape:
     base_model_field: str = ""  # the recipe.config field naming the base model ("": recipe.init_generator)
 
 
-TRAINED_ON = {"fashion-mnist": "Fashion-MNIST", "photos": "scikit-image's photos"}  # Recipe.dataset -> the card's words
+TRAINED_ON = {  # Recipe.dataset -> the card's words
+    "fashion-mnist": "Fashion-MNIST",
+    "photos": "scikit-image's photos",
+    "emoji-32": "Unicode's emoji (Noto Color Emoji, 32 px)",
+    "emoji-64": "Unicode's emoji (Noto Color Emoji, 64 px)",
+}
 
 
 def card_text_key(recipe: Recipe) -> str:
@@ -238,7 +243,7 @@ def write_card(
         figures=flat,
         model_name=name,
         base_model=f"{HUB_NAMESPACE}/{base}" if base else None,
-        **({"datasets": [], "measured_on": PHOTOS_MEASURED_ON} if recipe.dataset == "photos" else {}),
+        **MEASURED_ON.get(recipe.dataset, {}),
     )
 
 
@@ -247,6 +252,12 @@ PHOTOS_MEASURED_ON = (
     "scikit-image's example photos",
     "camera-astronaut-coffee-chelsea-rocket-moon",
 )
+EMOJI_MEASURED_ON = ("unicode-emoji", "Unicode's emoji, Noto Color Emoji", "held-out names")
+MEASURED_ON = {  # the card's front matter for a dataset that is not on the Hub as Fashion-MNIST is
+    "photos": {"datasets": [], "measured_on": PHOTOS_MEASURED_ON},
+    "emoji-32": {"datasets": [], "measured_on": EMOJI_MEASURED_ON},
+    "emoji-64": {"datasets": [], "measured_on": EMOJI_MEASURED_ON},
+}
 
 
 def flat_figures(figures: dict) -> dict[str, float]:

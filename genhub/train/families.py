@@ -149,7 +149,7 @@ def _evaluate_vae(model, recipe: Recipe, split: dict, num_samples: int) -> dict:
 
 
 def _watching_classifier(recipe: Recipe):
-    """The classifier that reads a GAN's samples while it trains, if its dataset has one."""
+    """The evaluation classifier of the recipe's dataset (it reads a GAN's samples while it trains), if it has one."""
     spec = data.DATASETS.get(recipe.dataset)
     return load_model(spec.classifier) if spec is not None and spec.classifier else None
 
@@ -234,7 +234,7 @@ def _evaluate_gan(model, recipe: Recipe, split: dict, num_samples: int) -> dict:
     reference = split["train_images"][: len(split["test_images"])]
     return evaluate_gan(
         model,
-        load_model(CLASSIFIER),
+        _watching_classifier(recipe),
         split["test_images"],
         split["test_labels"],
         reference,

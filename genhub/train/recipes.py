@@ -28,7 +28,7 @@ class Recipe:
     cosine_schedule: bool = False  # plain loop: the learning rate falls to 0 along a cosine over the run's steps
     flip_images: bool = False  # plain loop: each training image mirrored left-right with probability 1/2
     ema_decay: float = 0.0  # plain loop: the saved weights are an exponential moving average with this decay (0 = off)
-    dataset: str = "fashion-mnist"  # what it trains on: "fashion-mnist", or "photos" (genhub.data.load_photos)
+    dataset: str = "fashion-mnist"  # what it trains on: a key of genhub.data.DATASETS, or "photos" (load_photos)
 
     def __post_init__(self):
         if self.config.get("mirror_invariant") and not self.flip_images:
@@ -154,6 +154,26 @@ RECIPES = {
         betas=(0.5, 0.999),
         compare_with=["fashion-dcgan"],
         notes=GAN_NOTE,
+    ),
+    "emoji-classifier-32": Recipe(
+        "classifier",
+        "evaluation classifier of the emoji's Unicode groups (4 conv layers, 128-d features), on 32-px colour emoji",
+        {},
+        epochs=40,
+        batch_size=64,
+        cosine_schedule=True,
+        dataset="emoji-32",
+    ),
+    "emoji-dcgan-32": Recipe(
+        "gan",
+        "class-conditional non-saturating GAN (DCGAN objective, projection discriminator) of 32-px colour emoji, "
+        "conditioned on Unicode's 9 groups",
+        dict(objective="nonsaturating"),
+        epochs=100,
+        batch_size=64,
+        learning_rate=2e-4,
+        betas=(0.5, 0.999),
+        dataset="emoji-32",
     ),
     "fashion-dcgan": Recipe(
         "gan",
