@@ -102,23 +102,12 @@ CARD_TEXT = {  # family -> (how to read the figures, how to use it, pipeline tag
     "classifier/emoji-32": (
         "Accuracy on the held-out emoji (every tenth name, never trained on) by Unicode group; "
         "`balanced_accuracy`: the mean of the 9 groups' accuracies (People & Body holds most emoji); "
-        "`worst_class_accuracy`: the lowest group's. The colour GANs are measured in its features.",
+        "`worst_class_accuracy`: the lowest group's. A colour generator is measured in its features.",
         "from genhub.emoji import load_emoji\n\n"
         'emoji = load_emoji("test", 32)  # held-out names, rendered from Debian\'s Noto Color Emoji\n'
         'clf = genhub.load_model("{name}")\n'
         'groups = [clf.config.class_names[i] for i in clf.predict(emoji["images"])]',
         "image-classification",
-    ),
-    "gan/emoji-32": (
-        "On 10,000 samples (classes balanced over Unicode's 9 groups) against the held-out emoji (every tenth name, "
-        "never trained on), in the emoji evaluation classifier's 128-d features: `fid` (classifier-FID; `fid_floor`: "
-        "as many train emoji against the held-out ones), `conditional_accuracy` (the classifier names the requested "
-        "group; floor: its accuracy on the held-out emoji), `mode_kl` (the group histogram of unconditional samples "
-        "against the held-out set's), k-NN `precision`/`recall` (k = 3, with real-vs-real floors). With a few "
-        "thousand training images a generator can memorise: the held-out comparison is the honest one.",
-        'gan = genhub.load_model("{name}")\nimages = gan.generate(16, class_labels="Food & Drink", '
-        "generator=torch.Generator().manual_seed(0))  # (16, 3, 32, 32)",
-        "unconditional-image-generation",
     ),
 }
 
@@ -151,7 +140,6 @@ DATA_TEXT = {
     "`genhub.models.walks` (random alpha over each range) as the real side of the adversarial game; "
     "the walk targets are the edits applied to the generator's own samples.",
     "classifier/emoji-32": EMOJI_DATA_TEXT,
-    "gan/emoji-32": EMOJI_DATA_TEXT,
     "super_resolution/photos": "scikit-image's bundled photos and scans other than the six example photos "
     "(`genhub.data.TRAIN_PHOTOS`: 16 images, 102 to 1,411 px a side, 9 grey and 7 colour), each with copies at 3/4 and "
     "1/2 size; crops drawn by gradient energy, flipped and rotated. Figures on the six example photos.",

@@ -163,17 +163,10 @@ RECIPES = {
         batch_size=64,
         cosine_schedule=True,
         dataset="emoji-32",
-    ),
-    "emoji-dcgan-32": Recipe(
-        "gan",
-        "class-conditional non-saturating GAN (DCGAN objective, projection discriminator) of 32-px colour emoji, "
-        "conditioned on Unicode's 9 groups",
-        dict(objective="nonsaturating"),
-        epochs=100,
-        batch_size=64,
-        learning_rate=2e-4,
-        betas=(0.5, 0.999),
-        dataset="emoji-32",
+        notes="Held-out accuracy per group (372 held-out emoji; how many in brackets): Smileys & Emotion 0.83 (18), "
+        "People & Body 1.00 (237), Animals & Nature 0.63 (8), Food & Drink 0.50 (14), Travel & Places 0.59 (17), "
+        "Activities 0.00 (2), Objects 0.48 (31), Symbols 1.00 (19), Flags 1.00 (26). The time above was on 2 CPU "
+        "cores shared with a diffusion run. Preview: held-out emoji in the order of the group the model names.",
     ),
     "fashion-dcgan": Recipe(
         "gan",
