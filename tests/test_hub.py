@@ -98,6 +98,8 @@ def test_every_card_carries_its_figures_as_eval_results(name):
     measured_on = ("zalando-datasets/fashion_mnist", "test")  # the photo models: scikit-image's six example photos
     if name.startswith("photo-"):
         measured_on = ("scikit-image/data", "camera-astronaut-coffee-chelsea-rocket-moon")
+    if name.startswith("emoji-"):  # the emoji models: the held-out names of the emoji set
+        measured_on = ("unicode-emoji", "held-out names")
     assert results and all((r.dataset_type, r.dataset_split) == measured_on for r in results)
     assert set(card.data.metrics) >= {r.metric_type.split(" (")[0] for r in results}
     if name.endswith("-walks"):
