@@ -128,3 +128,24 @@ def test_shipped_checkpoint_samples_the_requested_classes():
     images = model.generate(20, class_labels=labels, generator=seeded())
     assert images.shape == (20, 1, 28, 28)
     assert (classifier.predict(images) == labels).float().mean() >= 0.8
+
+
+def test_a_v_prediction_model_hands_the_samplers_its_noise_and_weights_its_loss_by_min_snr():
+    """With prediction_type v_prediction the UNet's output is v = sqrt(abar) eps - sqrt(1 - abar) x_0; noise() turns
+    the true v back into the true eps, so every sampler and RePaint read it as an eps-model; min-SNR-gamma weights the
+    loss by min(SNR, gamma) / (SNR + 1)."""
+    model = tiny(image_size=8, prediction_type="v_prediction", snr_gamma=5.0)
+    schedule = model._train_schedule()
+    x0, eps = torch.rand(2, 1, 8, 8) * 2 - 1, torch.randn(2, 1, 8, 8)
+    t = torch.tensor([100, 900])
+    x_t, v = schedule.add_noise(x0, eps, t), schedule.get_velocity(x0, eps, t)
+    model.unet.forward = lambda x, timestep, class_labels=None: type("Out", (), {"sample": v})()  # a perfect v
+    assert torch.allclose(model.noise(x_t, t, torch.tensor([0, 1])), eps, atol=1e-4)
+    images, labels = torch.rand(4, 1, 8, 8), torch.tensor([0, 1, 2, 0])
+    weighted = tiny(image_size=8, prediction_type="v_prediction", snr_gamma=5.0).train()
+    plain = tiny(image_size=8, prediction_type="v_prediction").train()
+    a = weighted(images, labels, generator=torch.Generator().manual_seed(0)).loss
+    b = plain(images, labels, generator=torch.Generator().manual_seed(0)).loss
+    assert torch.isfinite(a) and a < b  # every weight min(SNR, 5) / (SNR + 1) is below 1
+    with pytest.raises(ValueError, match="prediction_type must be"):
+        DiffusionConfig(prediction_type="sample")
