@@ -17,6 +17,7 @@ import torch
 from transformers.utils import ModelOutput
 
 from ..images import ASSETS
+from ..models import require
 from .sampling import sample
 
 TRILEMMA = ASSETS / "trilemma.json"  # {row: {figure: value}}, written by bench/bench_diffusion.py
@@ -62,6 +63,7 @@ def compare_families(
         raise ValueError("compare_families needs at least one model")
     out = ComparisonOutput(images=[], rows=[], milliseconds=[], parameters=[], conditional=[])
     for name, model in models.items():
+        require(model, "sample", f"compare_families ({name})")
         stepped = "num_inference_steps" in model.sampling_options  # a diffusion model: one row per step count
         conditional = "class_labels" in model.sampling_options  # a VAE samples z ~ its prior, any class
         for steps in diffusion_steps if stepped else (None,):
