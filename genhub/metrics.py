@@ -144,16 +144,8 @@ def precision_recall(real: torch.Tensor, fake: torch.Tensor, k: int = 3) -> tupl
         )
 
     def inside(points, support, support_radii):
-        return float(
-            torch.cat(
-                [
-                    (torch.cdist(points[i : i + 1000], support) <= support_radii).any(1)
-                    for i in range(0, len(points), 1000)
-                ]
-            )
-            .float()
-            .mean()
-        )
+        chunks = [(torch.cdist(p, support) <= support_radii).any(1) for p in points.split(1000)]
+        return float(torch.cat(chunks).float().mean())
 
     return inside(fake, real, radii(real)), inside(real, fake, radii(fake))
 
@@ -198,17 +190,23 @@ def evaluate_gan(
     seed: int = 0,
     pr_samples: int = 5000,
 ) -> dict[str, float]:
-    """Samples (num_samples, classes balanced) against the test set: classifier-FID, conditional accuracy,
-    mode coverage (KL of the class histogram of unconditional samples), k-NN precision/recall; and the
-    real-vs-real floors (reference_images, e.g. train images, against the test set)."""
+    """Samples (classes balanced, or as often as in the test set where its classes differ in size) against the test
+    set: classifier-FID, conditional accuracy, mode coverage (KL of the class histogram of unconditional samples),
+    k-NN precision/recall; and the real-vs-real floors (reference_images, e.g. train images, against the test set)."""
     model.eval()
     generator = torch.Generator().manual_seed(seed)
     c = model.config.num_classes
-    requested = torch.arange(c).repeat_interleave(num_samples // c)
-    samples = torch.cat(
-        [model.generate(len(part), class_labels=part, generator=generator) for part in requested.split(1000)]
+    balanced = bool((torch.bincount(test_labels, minlength=c) == len(test_labels) // c).all())
+    requested = (  # unbalanced: as often as in the test set (the emoji's groups: 2% to 60%)
+        torch.arange(c).repeat_interleave(num_samples // c)
+        if balanced
+        else test_labels[torch.randint(len(test_labels), (num_samples,), generator=generator)]
     )
-    unconditional = torch.cat([model.generate(1000, generator=generator) for _ in range(num_samples // 1000)])
+    parts = requested.split(1000)
+    samples = torch.cat([model.generate(len(part), class_labels=part, generator=generator) for part in parts])
+    unconditional = torch.cat(  # random classes: uniform, or as often as in the test set
+        [model.generate(len(part), class_labels=None if balanced else part, generator=generator) for part in parts]
+    )
     real, fake, floor = (features_of(classifier, x) for x in (test_images, samples, reference_images))
     precision, recall = precision_recall(real[:pr_samples], fake[:: max(1, len(fake) // pr_samples)][:pr_samples])
     floor_p, floor_r = precision_recall(real[:pr_samples], floor[:pr_samples])

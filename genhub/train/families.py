@@ -231,7 +231,8 @@ def _evaluate_walks(model, recipe: Recipe, split: dict, num_samples: int) -> dic
 
 
 def _evaluate_gan(model, recipe: Recipe, split: dict, num_samples: int) -> dict:
-    reference = split["train_images"][: len(split["test_images"])]
+    train, count = split["train_images"], len(split["test_images"])
+    reference = train[:: max(1, len(train) // count)][:count]  # spread over the train split (the emoji's is grouped)
     return evaluate_gan(
         model,
         _watching_classifier(recipe),

@@ -338,12 +338,13 @@ PRESETS = {  # name -> (settings, what to look at); the signatures are measured 
 }
 
 
-def live_plot(event: LiveEvent, settings: LiveSettings) -> bytes:
+def live_plot(event: LiveEvent, settings: LiveSettings, reuse=None) -> bytes:
     """The run so far as a PNG: losses and energies, the generator's gradient norm (log scale), the class histogram
-    of the samples (trained classes in colour), and the rolling std of the generator's loss."""
+    of the samples (trained classes in colour), and the rolling std of the generator's loss. `reuse`: the run's
+    genhub.images.FigureSlot, redrawn."""
     import numpy as np  # noqa: PLC0415
 
-    fig, axes = new_figure(2, 2, figsize=(10, 6.4), dpi=80)
+    fig, axes = new_figure(2, 2, figsize=(10, 6.4), dpi=80, reuse=reuse)
     h = event.history
     for key, values in h.items():
         if key != "generator_grad_norm":

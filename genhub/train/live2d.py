@@ -179,10 +179,13 @@ def train_live_2d(
     yield Live2DEvent(step, time.monotonic() - start, *looked, history, len(centres), True, reason, model.eval())
 
 
-def live2d_plot(event: Live2DEvent) -> bytes:
+def live2d_plot(event: Live2DEvent, reuse=None) -> bytes:
     """The run as a PNG: D(x) as a heat map over the plane with the real (black) and generated (orange) points and
-    the generator's arrows; the losses and the generator's gradient norm (log scale) beside it."""
-    fig, (plane, curves) = new_figure(1, 2, figsize=(11, 5), dpi=80, gridspec_kw={"width_ratios": [1.1, 1]})
+    the generator's arrows; the losses and the generator's gradient norm (log scale) beside it. `reuse`: the run's
+    genhub.images.FigureSlot, redrawn."""
+    fig, (plane, curves) = new_figure(
+        1, 2, figsize=(11, 5), dpi=80, gridspec_kw={"width_ratios": [1.1, 1]}, reuse=reuse
+    )
     image = plane.imshow(
         event.heat.numpy(), origin="lower", extent=[-EXTENT, EXTENT] * 2, cmap="RdBu", vmin=0, vmax=1, alpha=0.8
     )

@@ -17,9 +17,7 @@ from diffusers.training_utils import EMAModel
 from torch.utils.data import DataLoader, TensorDataset
 from tqdm.auto import tqdm
 
-from ..metrics import (
-    class_histogram,
-)
+from ..metrics import class_histogram
 from ..models.super_resolution import (
     PatchDiscriminator,
     bicubic,
@@ -27,6 +25,7 @@ from ..models.super_resolution import (
     to_ycbcr,
     training_crops,
 )
+from .augment import check_policy, diff_augment, fake_labels
 from .recipes import Recipe
 
 GAN_LOG = (
@@ -128,8 +127,7 @@ def train_model(
     per-epoch mean losses. Each epoch's order is drawn from seed + epoch, so a run resumed from a saved epoch
     continues exactly as an uninterrupted one. With recipe.ema_decay the returned weights are the moving average
     (diffusers' EMAModel, saved and resumed with the run's state)."""
-    run = run or RunState()
-    order = torch.Generator()
+    run, order = run or RunState(), torch.Generator()
     loader = make_loader(images, labels, recipe, order)
     optimizer = torch.optim.Adam(model.parameters(), lr=recipe.learning_rate, betas=recipe.betas)
     steps = recipe.epochs * len(loader) if recipe.cosine_schedule else 0  # one process's steps (Accelerate scales)
@@ -311,8 +309,7 @@ def train_gan(
     """Two labelled updates per batch; logs the three pitfalls per step (losses, generator gradient norm,
     class histogram of samples every DIAGNOSTIC_EVERY steps). Data order and noise are drawn from seed + epoch,
     so a run resumed from a saved epoch (`run`) continues exactly as an uninterrupted one."""
-    run = run or RunState()
-    order = torch.Generator()
+    run, order = run or RunState(), torch.Generator()
     loader = make_loader(images, labels, recipe, order)
     opt_cost = torch.optim.Adam(model.cost.parameters(), lr=recipe.learning_rate, betas=recipe.betas)
     opt_gen = torch.optim.Adam(model.generator.parameters(), lr=recipe.learning_rate, betas=recipe.betas)
@@ -322,17 +319,19 @@ def train_gan(
     prepare_parts(accelerator, net, GAN_PARTS)
     opt_cost, opt_gen, loader = accelerator.prepare(opt_cost, opt_gen, loader)
     noise = torch.Generator(device=accelerator.device).manual_seed(recipe.seed + accelerator.process_index)
+    policy, draws = check_policy(recipe.diff_augment), torch.Generator()  # DiffAugment: the same in both updates
     first, log = run.resume(accelerator)
-    log = log or {k: [] for k in GAN_LOG}
-    step = first * len(loader)
+    log, step = log or {k: [] for k in GAN_LOG}, first * len(loader)
     for epoch in range(first, recipe.epochs):
         order.manual_seed(recipe.seed + epoch)
         noise.manual_seed(epoch_seed(recipe.seed, epoch, accelerator.process_index))
+        draws.manual_seed(epoch_seed(recipe.seed + 1, epoch, accelerator.process_index))
         bar = tqdm(loader, desc=f"epoch {epoch + 1}/{recipe.epochs}", disable=not accelerator.is_local_main_process)
         for x, y in bar:
             z = torch.randn(len(x), net.config.latent_dim, generator=noise, device=x.device)
-            y_fake = torch.randint(net.config.num_classes, (len(x),), generator=noise, device=x.device)
+            y_fake = fake_labels(y, net.config.num_classes, recipe.fake_labels_from_data, noise)
             fake = net(z, y_fake)
+            x, fake = diff_augment(x, policy, draws), diff_augment(fake, policy, draws)  # x itself with no policy
             # (1) update the cost network: L_C = C(x) + [m - C(G(z))]^+  (or the discriminator's loss)
             cost = net.cost_loss(x, fake, y, y_fake)
             opt_cost.zero_grad(set_to_none=True)

@@ -28,6 +28,8 @@ class Recipe:
     cosine_schedule: bool = False  # plain loop: the learning rate falls to 0 along a cosine over the run's steps
     flip_images: bool = False  # plain loop: each training image mirrored left-right with probability 1/2
     ema_decay: float = 0.0  # plain loop: the saved weights are an exponential moving average with this decay (0 = off)
+    diff_augment: str = ""  # GANs: DiffAugment's parts in the game ("color,translation,cutout"; "" = none)
+    fake_labels_from_data: bool = False  # GANs: generated classes drawn as often as the data's (else uniformly)
     dataset: str = "fashion-mnist"  # what it trains on: a key of genhub.data.DATASETS, or "photos" (load_photos)
 
     def __post_init__(self):
@@ -167,6 +169,19 @@ RECIPES = {
         "People & Body 1.00 (237), Animals & Nature 0.63 (8), Food & Drink 0.50 (14), Travel & Places 0.59 (17), "
         "Activities 0.00 (2), Objects 0.48 (31), Symbols 1.00 (19), Flags 1.00 (26). The time above was on 2 CPU "
         "cores shared with a diffusion run. Preview: held-out emoji in the order of the group the model names.",
+    ),
+    "emoji-dcgan-32": Recipe(
+        "gan",
+        "class-conditional non-saturating GAN (DCGAN objective, projection discriminator) of 32-px colour emoji, "
+        "conditioned on Unicode's 9 groups, DiffAugment (colour, translation, cutout) in the game",
+        dict(objective="nonsaturating", generator_channels=[192, 96], cost_channels=[64, 128]),
+        epochs=300,
+        batch_size=64,
+        learning_rate=2e-4,
+        betas=(0.5, 0.999),
+        diff_augment="color,translation,cutout",
+        fake_labels_from_data=True,
+        dataset="emoji-32",
     ),
     "fashion-dcgan": Recipe(
         "gan",

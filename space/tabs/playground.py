@@ -5,6 +5,7 @@ from __future__ import annotations
 import gradio as gr
 
 from genhub.hub import zip_checkpoint
+from genhub.images import FigureSlot
 from genhub.train.live import FAMILIES, PRESETS, LiveSettings, live_plot, playground_data, train_live
 
 from ..common import (
@@ -119,7 +120,7 @@ def playground_endpoint(
     )
     images, labels = playground_data(settings.classes)
     classifier = get_model("fashion-classifier")
-    plotted = -PLOT_EVERY_S
+    plotted, slot = -PLOT_EVERY_S, FigureSlot()
     for event in train_live(settings, images, labels, classifier):
         figures = (
             f"step **{event.step}** of {settings.max_steps} · {event.seconds:.1f} s · class-histogram KL to "
@@ -138,7 +139,7 @@ def playground_endpoint(
             log.info("playground run ended after %d steps (%s)", event.step, event.reason)
         plot = gr.skip()  # the plot costs a quarter second: drawn every PLOT_EVERY_S and at the end
         if event.done or event.seconds - plotted >= PLOT_EVERY_S:
-            plot, plotted = output_file(live_plot(event, settings), ".png"), event.seconds
+            plot, plotted = output_file(live_plot(event, settings, slot), ".png"), event.seconds
         yield show(event.samples, ncols=8, scale=4), plot, figures, done
 
 

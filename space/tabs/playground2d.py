@@ -6,7 +6,7 @@ from __future__ import annotations
 import gradio as gr
 
 from genhub.hub import zip_checkpoint
-from genhub.images import mask_from_strokes
+from genhub.images import FigureSlot, mask_from_strokes
 from genhub.models.toy_gan import TOY_OBJECTIVES
 from genhub.train.live2d import DATASETS, PRESETS_2D, Live2DSettings, live2d_plot, points_from_mask, train_live_2d
 
@@ -85,6 +85,7 @@ def playground_2d_endpoint(
         max_steps=number("max_steps", max_steps, 1, 20000, True),
         seed=number("seed", seed, 0, 2**31 - 1, True),
     ).check()
+    slot = FigureSlot()
     for event in train_live_2d(settings, drawn):
         figures = (
             f"step **{event.step}** of {settings.max_steps} · {event.seconds:.1f} s · "
@@ -96,7 +97,7 @@ def playground_2d_endpoint(
             figures += f" · ended: {event.reason}"
             done = output_file(zip_checkpoint(event.model, "genhub-playground-2d"), ".zip")
             log.info("2-D playground run ended after %d steps (%s)", event.step, event.reason)
-        yield output_file(live2d_plot(event), ".png"), figures, done
+        yield output_file(live2d_plot(event, slot), ".png"), figures, done
 
 
 def create_tab():

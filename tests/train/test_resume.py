@@ -52,10 +52,13 @@ def test_resume_continues_like_an_uninterrupted_run(name, tmp_path):
         assert torch.allclose(a, b, atol=1e-6), key
 
 
-def test_gan_resume_continues_like_an_uninterrupted_run(tmp_path):
+@pytest.mark.parametrize(  # the emoji GAN's game: DiffAugment drawn from the loop's own generator, classes as in the data
+    "game", [{}, dict(diff_augment="color,translation,cutout", fake_labels_from_data=True)]
+)
+def test_gan_resume_continues_like_an_uninterrupted_run(tmp_path, game):
     images, labels = data.load_fashion_mnist("train")
     images, labels = data.as_float_images(images[:256]), labels[:256]
-    recipe = replace(RECIPES["fashion-dcgan"], batch_size=64)
+    recipe = replace(RECIPES["fashion-dcgan"], batch_size=64, **game)
     small = dict(generator_channels=[16, 8], cost_channels=[8, 16])
 
     def train(epochs, run):
