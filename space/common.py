@@ -64,7 +64,7 @@ if not log.handlers:
 transformers_logging.disable_progress_bar()  # no loading bars in the server log
 ASSETS = Path(__file__).resolve().parents[1] / "assets"  # the checkout's example uploads
 SCALE = 8  # 28x28 images are shown 8x larger, nearest neighbour
-SERVED_SIDE = 28  # the tabs' models make 28-px items (the emoji models, 32 px, are used from Python for now)
+SERVED_SIDE = 28  # most tabs' models make 28-px items; the emoji models (32 px) serve in the Sample tab
 
 
 def check_checkpoint(folder: Path) -> str:
@@ -120,6 +120,7 @@ def test_figures(name: str) -> dict:
 GANS = sorted(models_of("genhub_ebgan"), key=lambda n: test_figures(n).get("fid", float("inf")))
 VAES = sorted(models_of("genhub_vae"), key=lambda n: test_figures(n).get("sample_fid", float("inf")))
 DIFFUSIONS = models_of("genhub_diffusion")
+EMOJI_GANS = sorted(models_of("genhub_ebgan at 32 px"), key=lambda n: test_figures(n).get("fid", float("inf")))
 
 
 def _class_names() -> list[str]:
@@ -134,13 +135,20 @@ def _class_names() -> list[str]:
 CLASSES = _class_names()
 
 
-def checked_class(class_name: str):
-    """'any' -> None; a known class name as is; anything else a ValueError naming the choices."""
+def checked_class(class_name: str, names=None):
+    """'any' -> None; a known class name (of `names`, default the Fashion-MNIST models' CLASSES) as is; anything else
+    a ValueError naming the choices."""
+    names = CLASSES if names is None else list(names)
     if class_name == "any":
         return None
-    if class_name not in CLASSES:
-        raise ValueError(f"class must be 'any' or one of {', '.join(CLASSES)}")
+    if class_name not in names:
+        raise ValueError(f"class must be 'any' or one of {', '.join(names)}")
     return class_name
+
+
+def class_names_of(name: str) -> list[str]:
+    """A checkpoint's class names, from its config file (no load)."""
+    return list(json.loads((CHECKPOINTS_DIR / name / "config.json").read_text()).get("class_names") or [])
 
 
 def get_model(name: str):

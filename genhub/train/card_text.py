@@ -112,13 +112,23 @@ CARD_TEXT = {  # family -> (how to read the figures, how to use it, pipeline tag
     "gan/emoji-32": (
         "On 10,000 samples (groups asked for as often as among the held-out emoji) against the 372 held-out emoji "
         "(every tenth name, never trained on), in the emoji evaluation classifier's 128-d features: `fid` "
-        "(classifier-FID; `fid_floor`: the 3,283 training emoji against the held-out ones: so few held-out emoji "
-        "make both high and the floor no lower bound), `conditional_accuracy` (the classifier reads the group asked "
+        "(classifier-FID; `fid_floor`: 372 training emoji, every eighth, against the held-out ones: so few "
+        "emoji make both high and the floor no lower bound), `conditional_accuracy` (the classifier reads the group asked "
         "for; floor: its held-out accuracy), `mode_kl`, k-NN `precision`/`recall` (k = 3). "
         "`bench/results/colour.md` measures against the whole rendered set, beside its two floors (the set's halves, "
         "the set blurred) and how far each sample is from its nearest training emoji (copying).",
         'gan = genhub.load_model("{name}")\nimages = gan.generate(16, class_labels="Animals & Nature",\n'
         "                      generator=torch.Generator().manual_seed(0))  # (16, 3, 32, 32) in [0, 1]",
+        "unconditional-image-generation",
+    ),
+    "vae/emoji-32": (
+        "On the 372 held-out emoji (every tenth name, never trained on): `negative_elbo` = `reconstruction` + `kl` in "
+        "nats/image (beta = 1, one z sample), `objective` what training minimised, `active_units` (latent dims with "
+        "Var E(z) > 0.01); `sample_fid`: classifier-FID of 10,000 samples against the held-out emoji in the emoji evaluation "
+        "classifier's features (`sample_fid_first_stage_prior`: through the first stage alone). "
+        "`bench/results/colour.md` measures against the whole rendered set, beside its floors, with copying distances.",
+        'vae = genhub.load_model("{name}")\nimages = vae.generate(16, generator=torch.Generator().manual_seed(0))'
+        "  # (16, 3, 32, 32)",
         "unconditional-image-generation",
     ),
 }
@@ -152,6 +162,7 @@ DATA_TEXT = {
     "`genhub.models.walks` (random alpha over each range) as the real side of the adversarial game; "
     "the walk targets are the edits applied to the generator's own samples.",
     "classifier/emoji-32": EMOJI_DATA_TEXT,
+    "vae/emoji-32": EMOJI_DATA_TEXT,
     "gan/emoji-32": EMOJI_DATA_TEXT + " In the game, real and generated images alike pass through DiffAugment "
     "(`genhub.train.augment`: colour, translation by up to 4 px, a 16-px cutout) before the discriminator.",
     "super_resolution/photos": "scikit-image's bundled photos and scans other than the six example photos "

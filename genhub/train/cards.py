@@ -283,8 +283,9 @@ def gan_summary(log: dict, steps_per_epoch: int) -> tuple[list[float], str]:
     text = (
         f"Logged every step ({len(g)} steps; `training_log.json` has the raw series). Generator gradient norm: "
         f"median {np.median(norms[:tenth]):.3g} in the first tenth of training, {np.median(norms[-tenth:]):.3g} "
-        f"in the last (vanishing gradients show as a collapse towards 0). Class histogram of 500 conditional "
-        f"samples at the end: min {hist.min():.3f}, max {hist.max():.3f} (uniform = 0.1; mode collapse shows as "
+        f"in the last (vanishing gradients show as a collapse towards 0). Class histogram of {50 * len(hist)} "
+        f"conditional samples at the end, 50 a class: min {hist.min():.3f}, max {hist.max():.3f} (uniform = "
+        f"{1 / len(hist):.3g}; mode collapse shows as "
         f"empty classes); conditional accuracy {(log['conditional_accuracy'] or [float('nan')])[-1]:.3f}. "
         f"Rolling std of L_G over 100 steps: median {np.median(rolling):.3g}, max {rolling.max():.3g} "
         f"(unstable convergence shows as bursts)."

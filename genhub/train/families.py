@@ -144,7 +144,8 @@ def _evaluate_vae(model, recipe: Recipe, split: dict, num_samples: int) -> dict:
         figures["class_prior_accuracy"] = class_prior_accuracy(model, split["test_images"], split["test_labels"])
     if model.config.second_stage_hidden_size:
         figures["negative_elbo_two_stage_prior"] = two_stage_negative_elbo(model, split["test_images"])
-    samples = vae_sample_quality(model, load_model(CLASSIFIER), split["test_images"], min(num_samples, 10000))
+    classifier = _watching_classifier(recipe) or load_model(CLASSIFIER)  # the dataset's evaluation classifier
+    samples = vae_sample_quality(model, classifier, split["test_images"], min(num_samples, 10000))
     return figures | samples
 
 

@@ -183,6 +183,16 @@ RECIPES = {
         fake_labels_from_data=True,
         dataset="emoji-32",
     ),
+    "emoji-vae-32": Recipe(
+        "vae",
+        "two-stage VAE (Dai & Wipf 2019) of 32-px colour emoji: convolutional first stage, d = 64, beta = 0.1, then "
+        "an MLP VAE (3 x 512) on its codes; samples u ~ N(0, I) -> z -> x",
+        dict(latent_dim=64, beta=0.1, second_stage_hidden_size=512, second_stage_layers=3, num_classes=0),
+        epochs=100,
+        second_stage_epochs=200,
+        batch_size=64,
+        dataset="emoji-32",
+    ),
     "fashion-dcgan": Recipe(
         "gan",
         "class-conditional non-saturating GAN (DCGAN objective, projection discriminator), same generator",

@@ -13,10 +13,12 @@ from ..common import (
     CHECKPOINTS_DIR,
     CLASSES,
     DIFFUSIONS,
+    EMOJI_GANS,
     GANS,
     CheckedNumber,
     CheckedSlider,
     checked_class,
+    class_names_of,
     first_result,
     get_model,
     handler,
@@ -45,8 +47,22 @@ G(z, y), z = truncation · N(0, 1) cut to ±2; the default model has the lowest 
 **Beyond the lecture: diffusion** (`fashion-diffusion`). Instead of one jump from z to an image, a network learns to
 remove a little noise at a time, x_T ~ N(0, I) → … → x_0; the sampler decides how many steps (fewer: faster, rougher)
 and the guidance scale w how hard the class pulls (1: none). Its trajectory strip shows x_t from noise to item;
-the Compare tab sets it beside the VAE and the GANs."""
+the Compare tab sets it beside the VAE and the GANs.
+
+**In colour: emoji** (`emoji-dcgan-32`). The same GAN on 32-px colour emoji (Noto Color Emoji, conditioned on
+Unicode's 9 groups); so few images (3,283) need DiffAugment in the game, or the critic memorises them."""
 DENOISING_MODELS = GANS + DIFFUSIONS  # the menu: the GANs (lowest FID first), then the diffusion models
+DATASET_MODELS = {"Fashion-MNIST": DENOISING_MODELS, "emoji (32-px colour)": EMOJI_GANS}  # the dataset choice
+
+
+def dataset_menus(dataset: str):
+    """The model and class menus for a dataset choice: its models, and the first one's classes."""
+    models = DATASET_MODELS.get(dataset, [])
+    first = models[0] if models else None
+    return (
+        gr.update(choices=models, value=first),
+        gr.update(choices=["any", *(class_names_of(first) if first else [])], value="any"),
+    )
 
 
 @handler
@@ -60,11 +76,12 @@ def sample_endpoint(
     sampler: str = "ddpm",
     guidance: float = 1.5,
 ):
-    """Sample a class-conditional GAN or diffusion model: a grid of generated Fashion-MNIST items.
+    """Sample a class-conditional GAN or diffusion model: a grid of generated Fashion-MNIST items or colour emoji.
 
     Args:
-        model: the generator (fashion-dcgan, fashion-ebgan) or diffusion model (fashion-diffusion).
-        class_name: a Fashion-MNIST class, or "any" for random classes.
+        model: the generator (fashion-dcgan, fashion-ebgan; emoji-dcgan-32 for colour emoji) or diffusion model
+            (fashion-diffusion).
+        class_name: one of the model's classes (a Fashion-MNIST class; an emoji's Unicode group), or "any".
         truncation: GANs: z = truncation * N(0, 1) cut to +-2, in 0.05..1 (lower: more typical, less varied).
         seed: seed of z or of the noise (-1: random, the seed used is returned).
         num_images: how many images, 1..64.
@@ -73,7 +90,7 @@ def sample_endpoint(
         guidance: diffusion: classifier-free guidance scale w in 0..10, 1 = none (GANs ignore it).
     """
     net = get_model(model)
-    label = checked_class(class_name)
+    label = checked_class(class_name, net.config.class_names)
     trunc = number("truncation", truncation, 0.05, 1.0)
     n = number("num_images", num_images, 1, 64, integer=True)
     used_seed = resolve_seed(seed)
@@ -154,18 +171,18 @@ def interpolate_seeds_endpoint(model: str, class_name: str, seed_a: int, seed_b:
     """Walk in a straight line between the latent codes of two seeds.
 
     Args:
-        model: the generator (fashion-ebgan, fashion-dcgan).
-        class_name: the class of the items ("any": one class drawn from seed A).
+        model: the generator (fashion-ebgan, fashion-dcgan, emoji-dcgan-32).
+        class_name: the class of the items, one of the model's ("any": one class drawn from seed A).
         seed_a: seed of the first code.
         seed_b: seed of the second code.
         steps: frames, 2..16.
         truncation: in 0.05..1.
     """
     net = get_model(model)
-    label = checked_class(class_name)
+    label, names = checked_class(class_name, net.config.class_names), list(net.config.class_names)
     a, b = (number(n, v, 0, 2**31 - 1, integer=True) for n, v in (("seed_a", seed_a), ("seed_b", seed_b)))
     if label is None:  # "any": one class for the whole walk, drawn from seed A
-        label = CLASSES[int(torch.randint(len(CLASSES), (1,), generator=torch.Generator().manual_seed(a)))]
+        label = names[int(torch.randint(len(names), (1,), generator=torch.Generator().manual_seed(a)))]
     steps, trunc = number("steps", steps, 2, 16, integer=True), number("truncation", truncation, 0.05, 1.0)
     strip = interpolate_seeds(net, a, b, steps, class_label=label, truncation=trunc)
     code = (
@@ -182,10 +199,11 @@ def diagnostics_endpoint(model: str):
     measured test figures.
 
     Args:
-        model: the generator (fashion-ebgan, fashion-dcgan).
+        model: the generator (fashion-ebgan, fashion-dcgan, emoji-dcgan-32).
     """
-    if model not in GANS:
-        raise ValueError(f"training diagnostics are a GAN's: model must be one of {', '.join(GANS)}, got {model!r}")
+    if model not in GANS + EMOJI_GANS:
+        gans = ", ".join(GANS + EMOJI_GANS)
+        raise ValueError(f"training diagnostics are a GAN's: model must be one of {gans}, got {model!r}")
     figures = test_figures(model)
     rows = "\n".join(f"| {k} | {v:.4g} |" for k, v in figures.items())
     plot = output_file((CHECKPOINTS_DIR / model / "diagnostics.png").read_bytes(), ".png")
@@ -195,9 +213,10 @@ def diagnostics_endpoint(model: str):
 def create_tab():
     with gr.Tab("Sample"):
         gr.Markdown(LESSON)
-        model = gr.Dropdown(DENOISING_MODELS, value=GANS[0] if GANS else None, label="model")
+        dataset = gr.Radio(list(DATASET_MODELS), value="Fashion-MNIST", label="dataset", visible=bool(EMOJI_GANS))
+        model = gr.Dropdown(DENOISING_MODELS, value=GANS[0] if GANS else None, label="model", allow_custom_value=True)
         with gr.Row():
-            class_name = gr.Dropdown(["any", *CLASSES], value="any", label="class")
+            class_name = gr.Dropdown(["any", *CLASSES], value="any", label="class", allow_custom_value=True)
             truncation = CheckedSlider(0.05, 1.0, value=1.0, step=0.05, label="truncation (GANs)")
             seed = CheckedNumber(0, precision=0, label="seed (−1 = random)")
             num = CheckedSlider(1, 64, value=16, step=1, label="number of images")
@@ -209,6 +228,7 @@ def create_tab():
         first = first_result(sample_endpoint, GANS[0], "any", 1.0, 0, 16) if GANS else (None,) * 3
         out = gr.Image(first[0], label="samples", format="png", type="pil")
         info, how = gr.Markdown(first[1]), gr.Markdown(first[2])
+        dataset.change(dataset_menus, dataset, [model, class_name], api_visibility="private")
         inputs = [model, class_name, truncation, seed, num, steps, sampler, guidance]
         on_run(go.click, sample_endpoint, inputs, [out, info, how], api_name="sample")
         with gr.Accordion("Denoising trajectory (diffusion): x_t from noise to item", open=bool(DIFFUSIONS)):

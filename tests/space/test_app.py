@@ -189,10 +189,21 @@ def test_sample_and_seed_walk_and_diagnostics(client):
     assert pixels(plot).ndim == 3 and "fid" in figures
 
 
+def test_sample_in_colour_from_the_emoji_gan_by_unicode_group(client):
+    grid, info, how = client.predict(
+        model="emoji-dcgan-32", class_name="Animals & Nature", truncation=1.0, seed=0, num_images=4, api_name="/sample"
+    )
+    image = pixels(grid)
+    assert image.ndim == 3 and image.shape[0] >= 2 * 32 * 4  # colour, each emoji shown 4x
+    assert np.abs(image[..., 0].astype(int) - image[..., 2].astype(int)).mean() > 5  # not grey
+    assert "class_labels='Animals & Nature'" in how and "emoji-dcgan-32" in how
+
+
 @pytest.mark.parametrize(
     "change, message",
     [
-        (dict(class_name="Parka"), "not in the list of choices"),
+        (dict(class_name="Parka"), "class must be 'any' or one of T-shirt/top, Trouser"),
+        (dict(model="emoji-dcgan-32"), "class must be 'any' or one of Smileys"),  # the model's classes
         (dict(truncation=0), r"truncation must be in \[0.05, 1.0\]"),
         (dict(num_images=0), r"num_images must be in \[1, 64\]"),
         (dict(num_images=65), r"num_images must be in \[1, 64\], got 65"),

@@ -137,3 +137,32 @@ def test_first_load_shows_results_and_an_error_clears_the_stale_answer(page):
     page.wait_for_function("els => els.length === 0", arg=images.element_handles(), timeout=10_000)
     assert images.count() == 0  # the old images are gone, not left under the error
     page.screenshot(path=str(SHOTS / "Caption-error.png"), full_page=True)
+
+
+MEAN_COLOUR = """img => {
+    const canvas = document.createElement('canvas');
+    [canvas.width, canvas.height] = [img.naturalWidth, img.naturalHeight];
+    const context = canvas.getContext('2d');
+    context.drawImage(img, 0, 0);
+    const d = context.getImageData(0, 0, canvas.width, canvas.height).data;
+    let sum = 0;
+    for (let i = 0; i < d.length; i += 4) sum += Math.abs(d[i] - d[i + 2]);
+    return sum / (d.length / 4);
+}"""  # mean |red - blue| over the pixels: 0 for a grey image
+
+
+@pytest.mark.slow
+def test_the_sample_tab_switches_to_colour_emoji_and_back(page):
+    page.get_by_role("tab", name="Sample", exact=True).click()
+    page.get_by_role("radio", name="emoji (32-px colour)", exact=True).check()
+    page.wait_for_timeout(500)  # the model and class menus take the emoji's
+    page.get_by_role("button", name="Sample", exact=True).click()
+    page.get_by_text("load_model('emoji-dcgan-32')").first.wait_for(timeout=60_000)  # the recipe of this answer
+    assert loaded_width(page, "samples") > 100
+    assert output_image(page, "samples").evaluate(MEAN_COLOUR) > 5  # colour, not grey
+    page.screenshot(path=str(SHOTS / "Sample-emoji.png"), full_page=True)
+    page.get_by_role("radio", name="Fashion-MNIST", exact=True).check()
+    page.wait_for_timeout(500)
+    page.get_by_role("button", name="Sample", exact=True).click()
+    page.get_by_text("load_model('fashion-").first.wait_for(timeout=60_000)
+    assert output_image(page, "samples").evaluate(MEAN_COLOUR) < 1  # Fashion-MNIST again: grey
