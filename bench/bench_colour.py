@@ -30,7 +30,7 @@ import genhub  # noqa: E402
 from genhub import data  # noqa: E402
 from genhub.metrics import evaluate_classifier, features_of, frechet_distance, precision_recall  # noqa: E402
 
-MODELS = ("emoji-dcgan-32",)
+MODELS = ("emoji-dcgan-32", "emoji-vae-32")
 CHECKPOINTS = Path(__file__).resolve().parents[1] / "checkpoints"
 
 
@@ -40,8 +40,17 @@ def nearest(queries: torch.Tensor, bank: torch.Tensor) -> torch.Tensor:
 
 
 def draw(model, labels: torch.Tensor, seed: int) -> torch.Tensor:
+    """As many samples as labels: of those groups for a class-conditional model, else unconditional."""
     generator = torch.Generator().manual_seed(seed)
-    return torch.cat([model.generate(len(part), class_labels=part, generator=generator) for part in labels.split(500)])
+    conditional = "class_labels" in model.sampling_options
+    return torch.cat(
+        [
+            model.generate(len(part), class_labels=part, generator=generator)
+            if conditional
+            else model.generate(len(part), generator=generator)
+            for part in labels.split(500)
+        ]
+    )
 
 
 def per_image_ms(model, repeats: int = 10) -> float:
@@ -90,7 +99,7 @@ def main() -> None:
         f"{real_to_real[0]:.2f} in pixels (L2 over 3x32x32 in [0, 1]), {real_to_real[1]:.2f} in features\n"
     )
     print(
-        "| model | FID | group accuracy | precision | recall | nearest train, pixels (median; of real-real) "
+        "| model | FID | group accuracy (balanced over groups) | precision | recall | nearest train, pixels (median; of real-real) "
         "| nearest train, features (median; of real-real) | ms per image (16) |\n|---|---|---|---|---|---|---|---|"
     )
     for name in args.models:
@@ -98,12 +107,18 @@ def main() -> None:
         asked = labels[torch.randperm(len(labels), generator=torch.Generator().manual_seed(args.seed))]
         samples = draw(model, asked, args.seed)
         fake = features_of(classifier, samples)
-        accuracy = float((classifier.predict(samples) == asked).float().mean())
+        right = classifier.predict(samples) == asked
+        balanced = torch.stack([right[asked == g].float().mean() for g in asked.unique()]).mean()
+        accuracy = (
+            f"{float(right.float().mean()):.3f} ({float(balanced):.3f})"
+            if "class_labels" in model.sampling_options
+            else "n/a (unconditional)"
+        )
         precision, recall = precision_recall(real, fake)
         pixels = nearest(samples.flatten(1), train.flatten(1)).median().item()
         features = nearest(fake, train_features).median().item()
         print(
-            f"| {name} | {frechet_distance(real, fake):.2f} | {accuracy:.3f} | {precision:.3f} | {recall:.3f} | "
+            f"| {name} | {frechet_distance(real, fake):.2f} | {accuracy} | {precision:.3f} | {recall:.3f} | "
             f"{pixels:.2f} ({pixels / real_to_real[0]:.2f}) | {features:.2f} ({features / real_to_real[1]:.2f}) | "
             f"{per_image_ms(model):.2f} |",
             flush=True,

@@ -186,8 +186,8 @@ RECIPES = {
     "emoji-vae-32": Recipe(
         "vae",
         "two-stage VAE (Dai & Wipf 2019) of 32-px colour emoji: convolutional first stage, d = 64, beta = 0.1, then "
-        "an MLP VAE (3 x 512) on its codes; samples u ~ N(0, I) -> z -> x",
-        dict(latent_dim=64, beta=0.1, second_stage_hidden_size=512, second_stage_layers=3, num_classes=0),
+        "an MLP VAE (3 x 384) on its codes; samples u ~ N(0, I) -> z -> x",
+        dict(latent_dim=64, beta=0.1, second_stage_hidden_size=384, second_stage_layers=3, num_classes=0),
         epochs=100,
         second_stage_epochs=200,
         batch_size=64,
