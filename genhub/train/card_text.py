@@ -117,8 +117,8 @@ CARD_TEXT = {  # family -> (how to read the figures, how to use it, pipeline tag
         "for; floor: its held-out accuracy), `mode_kl`, k-NN `precision`/`recall` (k = 3). "
         "`bench/results/colour.md` measures against the whole rendered set, beside its two floors (the set's halves, "
         "the set blurred) and how far each sample is from its nearest training emoji (copying).",
-        'gan = genhub.load_model("{name}")\nimages = gan.generate(16, class_labels="Animals & Nature",\n'
-        "                      generator=torch.Generator().manual_seed(0))  # (16, 3, 32, 32) in [0, 1]",
+        'gan = genhub.load_model("{name}")\nimages = gan.generate(\n    16, class_labels="Animals & Nature", '
+        "generator=torch.Generator().manual_seed(0)\n)  # (16, 3, 32, 32) in [0, 1]",
         "unconditional-image-generation",
     ),
     "vae/emoji-32": (
