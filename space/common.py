@@ -142,7 +142,7 @@ def checked_class(class_name: str, names=None):
     if class_name == "any":
         return None
     if class_name not in names:
-        raise ValueError(f"class must be 'any' or one of {', '.join(names)}")
+        raise ValueError(f"class must be any (random classes) or one of {', '.join(names)}")
     return class_name
 
 
