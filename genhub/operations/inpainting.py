@@ -142,7 +142,7 @@ def _start(model, images, mask, restarts, class_guide=None):
     bank_latents, bank_classes, bank_images = prior_bank(model, classed=class_guide is not None)
     classes = None if class_guide is None else _guided_classes(model, class_guide, images, mask)
     in_classes = classes is not None and model.has_class_prior  # a VAE searched in z under the guide's class
-    weights = context_weights(mask).cpu()
+    weights = context_weights(mask).cpu().expand(images.shape)  # one weight a pixel, in every channel
     nearest = _nearest_in_bank(bank_images, images.float().cpu(), weights, restarts, classes)  # (N, K)
     latents = bank_latents[nearest].reshape(n * restarts, -1).clone().to(images.device)
     code = model.search_start(images, mask, in_classes)  # an encoder's code of the known pixels, if it has one

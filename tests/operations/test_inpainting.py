@@ -218,3 +218,22 @@ def test_a_two_stage_vae_is_searched_in_z_under_its_class_prior(fashion_batch):
         assert torch.allclose(vae.decode(vae.sample_latents(plain.latents)), plain.raw, atol=1e-5)
         assert not torch.allclose(vae.decode(plain.latents), plain.raw, atol=1e-2)
     assert torch.equal(guided.class_labels, guide.predict(x, mask=mask)) and plain.class_labels is None
+
+
+@pytest.mark.parametrize("name", ["emoji-vae-32", "emoji-dcgan-32"])
+def test_colour_emoji_are_inpainted_under_the_colour_priors(name):
+    from genhub.emoji import load_emoji
+
+    x = load_emoji("test", 32)["images"][::60][:6]  # held-out emoji of several groups
+    mask = torch.zeros(len(x), 1, 32, 32)
+    mask[:, :, 10:22, 10:22] = 1
+    other = torch.where(mask.bool(), torch.rand(x.shape, generator=torch.Generator().manual_seed(2)), x)
+    prior = genhub.load_model(name)
+    out, again = (inpaint(prior, v, mask, steps=30).images for v in (x, other))
+    assert out.shape == (6, 3, 32, 32) and torch.equal(out, again)  # the hidden pixels are never read
+    assert torch.equal(out * (1 - mask), x * (1 - mask))  # the known pixels come back bit-identical
+
+    def hole_mse(filled):
+        return float(((filled - x) ** 2 * mask).sum() / (3 * mask.sum()))
+
+    assert hole_mse(out) < 0.8 * hole_mse(inpaint_baseline(x, mask, "mean"))  # better than the known colours' mean
