@@ -236,15 +236,17 @@ def ssim(images: torch.Tensor, reference: torch.Tensor) -> torch.Tensor:
 @torch.no_grad()
 def evaluate_super_resolution(model, images: torch.Tensor, batch_size: int = 1000) -> dict[str, float]:
     """Downscale each image by the model's factor, restore it with the model and with bicubic, compare."""
-    from .models.super_resolution import bicubic
+    from .models.super_resolution import bicubic, from_ycbcr, to_ycbcr
 
     model.eval()
     low_side = images.shape[2] // model.config.scale
     sums = {"psnr": 0.0, "ssim": 0.0, "psnr_bicubic": 0.0, "ssim_bicubic": 0.0}
+    ycc = model.config.colour_space == "ycbcr"  # a colour model works in YCbCr; compared in RGB
     for start in range(0, len(images), batch_size):
         x = images[start : start + batch_size]
-        out = model(bicubic(x, (low_side, low_side)))
+        out = model(bicubic(to_ycbcr(x) if ycc else x, (low_side, low_side)))
         for suffix, restored in (("", out.images), ("_bicubic", out.bicubic)):
+            restored = from_ycbcr(restored, x.shape[1]).clamp(0, 1) if ycc else restored
             sums[f"psnr{suffix}"] += float(psnr(restored, x).sum())
             sums[f"ssim{suffix}"] += float(ssim(restored, x).sum())
     return {k: v / len(images) for k, v in sums.items()}

@@ -146,6 +146,16 @@ def checked_class(class_name: str, names=None):
     return class_name
 
 
+@functools.cache
+def dataset_of(name: str) -> str:
+    """The dataset a checkpoint was trained on, as its card's tags name it (a key of genhub.data.DATASETS, or
+    "photos"; "" when the card names none)."""
+    from huggingface_hub import ModelCard  # noqa: PLC0415
+
+    tags = ModelCard.load(CHECKPOINTS_DIR / name / "README.md").data.tags or []
+    return next((t for t in tags if t in ("fashion-mnist", "photos") or t.startswith("emoji-")), "")
+
+
 def class_names_of(name: str) -> list[str]:
     """A checkpoint's class names, from its config file (no load)."""
     return list(json.loads((CHECKPOINTS_DIR / name / "config.json").read_text()).get("class_names") or [])

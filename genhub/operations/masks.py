@@ -15,35 +15,38 @@ CONTEXT_FLOOR = 0.1  # weight of a known pixel far from the hole
 PRESET_MASKS = ("centre square", "left half", "random blocks", "strokes")  # the masks the Space and bench offer
 
 
-def stroke_mask(generator: torch.Generator | None = None, strokes: int = 2) -> torch.Tensor:
-    """(1, 28, 28): `strokes` brush strokes, each 3 joined segments 2 px wide between random points (like a mask
+def stroke_mask(generator: torch.Generator | None = None, strokes: int = 2, size: int = 28) -> torch.Tensor:
+    """(1, size, size): `strokes` brush strokes, each 3 joined segments 2 px wide between random points (like a mask
     drawn by hand), drawn with OpenCV."""
     import cv2
 
-    canvas = np.zeros((28, 28), np.uint8)
+    canvas = np.zeros((size, size), np.uint8)
     for _ in range(strokes):
-        points = torch.randint(2, 26, (4, 2), generator=generator).tolist()
+        points = torch.randint(2, size - 2, (4, 2), generator=generator).tolist()
         for (x0, y0), (x1, y1) in zip(points, points[1:]):
             cv2.line(canvas, (x0, y0), (x1, y1), 1, thickness=2)
     return torch.from_numpy(canvas).float()[None]
 
 
-def preset_mask(kind: str, num_images: int = 1, generator: torch.Generator | None = None) -> torch.Tensor:
-    """(N, 1, 28, 28), 1 = missing: the centre 14x14, the left half, 4 random 8x8 blocks or 2 random brush strokes
-    per image (drawn from `generator`)."""
+def preset_mask(
+    kind: str, num_images: int = 1, generator: torch.Generator | None = None, size: int = 28
+) -> torch.Tensor:
+    """(N, 1, size, size), 1 = missing: the centre half-side square, the left half, 4 random blocks of 2/7 of the side
+    or 2 random brush strokes per image (drawn from `generator`); at 28 px the squares are 14x14 and 8x8."""
     if kind not in PRESET_MASKS:
         raise ValueError(f"mask must be one of {', '.join(PRESET_MASKS)}, got {kind!r}")
-    mask = torch.zeros(num_images, 1, 28, 28)
+    mask = torch.zeros(num_images, 1, size, size)
+    quarter, block = size // 4, round(size * 2 / 7)
     if kind == "centre square":
-        mask[..., 7:21, 7:21] = 1
+        mask[..., quarter : size - quarter, quarter : size - quarter] = 1
     elif kind == "left half":
-        mask[..., :14] = 1
+        mask[..., : size // 2] = 1
     elif kind == "strokes":
-        mask = torch.stack([stroke_mask(generator) for _ in range(num_images)])
+        mask = torch.stack([stroke_mask(generator, size=size) for _ in range(num_images)])
     else:
         for i in range(num_images):
-            for top, left in torch.randint(0, 21, (4, 2), generator=generator).tolist():
-                mask[i, :, top : top + 8, left : left + 8] = 1
+            for top, left in torch.randint(0, size - block + 1, (4, 2), generator=generator).tolist():
+                mask[i, :, top : top + block, left : left + block] = 1
     return mask
 
 

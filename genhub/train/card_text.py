@@ -99,6 +99,17 @@ CARD_TEXT = {  # family -> (how to read the figures, how to use it, pipeline tag
         'tuned = super_resolve(low, scale=2, method="internal", model=sr, steps=100)  # fine-tuned on the photo',
         "image-to-image",
     ),
+    "super_resolution/emoji-32": (
+        "PSNR (dB) and SSIM in RGB over the 372 held-out emoji (every tenth name, never trained on), each downscaled "
+        "x2 (antialiased bicubic) and restored, against the original; `*_bicubic`: bicubic upscaling, the baseline. "
+        "Preview rows: bicubic, this model, original.",
+        "from genhub.emoji import load_emoji\nfrom genhub.models.super_resolution import bicubic\n"
+        'from genhub.operations import super_resolve\n\nsr = genhub.load_model("{name}")\n'
+        'emoji = load_emoji("test", 32)["images"][:8]  # held-out emoji, rendered from Noto Color Emoji\n'
+        "low = bicubic(emoji, (16, 16))\n"
+        'high = super_resolve(low, scale=2, method="learned", model=sr)  # (8, 3, 32, 32)',
+        "image-to-image",
+    ),
     "classifier/emoji-32": (
         "Accuracy on the held-out emoji (every tenth name, never trained on) by Unicode group; "
         "`balanced_accuracy`: the mean of the 9 groups' accuracies (People & Body holds most emoji); "
@@ -163,6 +174,7 @@ DATA_TEXT = {
     "the walk targets are the edits applied to the generator's own samples.",
     "classifier/emoji-32": EMOJI_DATA_TEXT,
     "vae/emoji-32": EMOJI_DATA_TEXT,
+    "super_resolution/emoji-32": EMOJI_DATA_TEXT,
     "gan/emoji-32": EMOJI_DATA_TEXT + " In the game, real and generated images alike pass through DiffAugment "
     "(`genhub.train.augment`: colour, translation by up to 4 px, a 16-px cutout) before the discriminator.",
     "super_resolution/photos": "scikit-image's bundled photos and scans other than the six example photos "

@@ -215,10 +215,11 @@ def train_super_resolution(model, images: torch.Tensor, recipe: Recipe, accelera
     weight = model.config.adversarial_weight
     disc = PatchDiscriminator(model.config.num_channels) if weight > 0 else None
     opt_disc = torch.optim.Adam(disc.parameters(), lr=2e-4, betas=(0.5, 0.999)) if disc else None
+    space = to_ycbcr if model.config.colour_space == "ycbcr" else (lambda x: x)  # what a colour model sees
+    scale = model.config.scale
     model, optimizer, loader = accelerator.prepare(model, optimizer, loader)
     if disc:
         disc, opt_disc = accelerator.prepare(disc, opt_disc)
-    low = 28 // recipe.config["scale"]
     history, step = [], 0
     for epoch in range(recipe.epochs):
         model.train()
@@ -226,7 +227,9 @@ def train_super_resolution(model, images: torch.Tensor, recipe: Recipe, accelera
         for x, _ in tqdm(
             loader, desc=f"epoch {epoch + 1}/{recipe.epochs}", disable=not accelerator.is_local_main_process
         ):
-            out = model(bicubic(x, (low, low)), targets=x)
+            x = space(x)
+            low = (x.shape[2] // scale, x.shape[3] // scale)  # from the dataset's size
+            out = model(bicubic(x, low), targets=x)
             loss = out.loss
             if disc:
                 # (1) update the discriminator on real and super-resolved images

@@ -60,12 +60,18 @@ def walks_preview(model, recipe: Recipe, split: dict) -> bytes:
 
 @torch.no_grad()
 def super_resolution_preview(model, recipe: Recipe, split: dict) -> bytes:
-    """Fashion-MNIST: rows bicubic / the model / the original from test images downscaled; photos: see below."""
+    """A dataset's test images: rows bicubic / the model / the original, downscaled and restored (a YCbCr model's in
+    YCbCr, shown in RGB); photos: see below."""
     if recipe.dataset == "photos":
         return photo_preview(model)
-    x = split["test_images"][:COLUMNS]
-    low = bicubic(x, (28 // model.config.scale,) * 2)
-    return _png(torch.cat([bicubic(low, (28, 28)), model(low).images, x]))
+    x = split["test_images"][:: max(1, len(split["test_images"]) // COLUMNS)][:COLUMNS]  # spread over the classes
+    side = x.shape[2]
+    low = bicubic(x, (side // model.config.scale,) * 2)
+    if model.config.colour_space == "ycbcr":
+        restored = ycbcr_to_rgb(model(rgb_to_ycbcr(low)).images).clamp(0, 1)
+    else:
+        restored = model(low).images
+    return _png(torch.cat([bicubic(low, (side, side)), restored, x]))
 
 
 @torch.no_grad()

@@ -216,6 +216,15 @@ RECIPES = {
         for scale in (2, 4)
         for adv in (False, True)
     },
+    "emoji-sr-x2": Recipe(
+        "super_resolution",
+        "x2 super-resolution of colour emoji (16x16 -> 32x32): residual CNN over bicubic (48 channels, 6 layers, "
+        "leaky ReLUs), YCbCr in and out, L1 loss",
+        dict(scale=2, num_channels=3, hidden_channels=48, num_layers=6, negative_slope=0.2, colour_space="ycbcr"),
+        epochs=60,
+        batch_size=64,
+        dataset="emoji-32",
+    ),
     "photo-sr-x2": Recipe(
         "super_resolution",
         "x2 super-resolution of colour photos: residual CNN over bicubic (48 channels, 6 layers, leaky ReLUs), "

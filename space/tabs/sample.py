@@ -53,6 +53,14 @@ the Compare tab sets it beside the VAE and the GANs.
 Unicode's 9 groups); so few images (3,283) need DiffAugment in the game, or the critic memorises them."""
 DENOISING_MODELS = GANS + DIFFUSIONS  # the menu: the GANs (lowest FID first), then the diffusion models
 DATASET_MODELS = {"Fashion-MNIST": DENOISING_MODELS, "emoji (32-px colour)": EMOJI_GANS}  # the dataset choice
+SAMPLERS_MENU = DENOISING_MODELS + EMOJI_GANS  # every model the Sample tab draws from
+
+
+def menu_model(model, menu: list[str]) -> str:
+    """The model name if the menu offers it (the menu takes typed names too), else a ValueError naming the menu."""
+    if not isinstance(model, str) or model not in menu:
+        raise ValueError(f"model must be one of {', '.join(menu)}, got {model!r}")
+    return model
 
 
 def dataset_menus(dataset: str):
@@ -89,7 +97,7 @@ def sample_endpoint(
         sampler: diffusion: ddpm (ancestral, the default), dpm_solver, ddim or euler_ancestral (GANs ignore it).
         guidance: diffusion: classifier-free guidance scale w in 0..10, 1 = none (GANs ignore it).
     """
-    net = get_model(model)
+    net = get_model(menu_model(model, SAMPLERS_MENU))
     label = checked_class(class_name, net.config.class_names)
     trunc = number("truncation", truncation, 0.05, 1.0)
     n = number("num_images", num_images, 1, 64, integer=True)
@@ -178,7 +186,7 @@ def interpolate_seeds_endpoint(model: str, class_name: str, seed_a: int, seed_b:
         steps: frames, 2..16.
         truncation: in 0.05..1.
     """
-    net = get_model(model)
+    net = get_model(menu_model(model, GANS + EMOJI_GANS))
     label, names = checked_class(class_name, net.config.class_names), list(net.config.class_names)
     a, b = (number(n, v, 0, 2**31 - 1, integer=True) for n, v in (("seed_a", seed_a), ("seed_b", seed_b)))
     if label is None:  # "any": one class for the whole walk, drawn from seed A

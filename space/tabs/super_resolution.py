@@ -29,6 +29,7 @@ from ..common import (
     CheckedSlider,
     ImageUpload,
     NumberChoice,
+    dataset_of,
     deadline_progress,
     get_model,
     handler,
@@ -131,16 +132,23 @@ def chosen_model(method: str, model: str, scale: int):
     return net
 
 
+TRAINED_ON = {"photos": "photos", "fashion-mnist": "28x28 grey Fashion-MNIST items", "emoji-32": "32-px colour emoji"}
+
+
 def learned_note(model: str, fashion_item: bool) -> str:
-    """What a learned model says when given something other than what it was trained on."""
-    if model == PHOTO_MODEL and fashion_item:
-        return f"\n\n*{model} was trained on photos, not 28x28 Fashion-MNIST items: the fashion-sr models know those.*"
-    if model == PHOTO_MODEL or fashion_item:
+    """What a learned model says when given something other than what it was trained on (its card's dataset tag)."""
+    data = dataset_of(model)
+    if data == ("fashion-mnist" if fashion_item else "photos"):
         return ""
+    given, advice = (
+        ("28x28 Fashion-MNIST items", "the fashion-sr models know those")
+        if fashion_item
+        else ("photos", f"for photos use {PHOTO_MODEL} or internal")
+    )
+    colour = " (colour by bicubic)" if data == "fashion-mnist" and not fashion_item else ""
     return (
-        f"\n\n*{html.escape(model)} was trained on 28x28 grey Fashion-MNIST items, not photos: it upscales this "
-        f"image's brightness with what it learned from clothes (colour by bicubic). For photos use {PHOTO_MODEL} or "
-        "internal.*"
+        f"\n\n*{html.escape(model)} was trained on {TRAINED_ON.get(data, data)}, not {given}: it upscales this image "
+        f"with what it learned from those{colour}; {advice}.*"
     )
 
 

@@ -390,6 +390,22 @@ def test_super_resolution(client, tmp_path):
         )
 
 
+@pytest.mark.parametrize(
+    "model, example, note",
+    [
+        ("fashion-sr-x2", "photo: camera", "trained on 28x28 grey Fashion-MNIST items, not photos"),
+        ("photo-sr-x2", "fashion: #0 test 19: T-shirt/top", "trained on photos, not 28x28 Fashion-MNIST items"),
+        ("emoji-sr-x2", "photo: camera", "trained on 32-px colour emoji, not photos"),
+        ("photo-sr-x2", "photo: camera", None),
+    ],
+)
+def test_a_learned_model_says_what_it_was_trained_on_when_given_something_else(client, model, example, note):
+    _, _, info, _ = client.predict(
+        image=None, example=example, scale=2, method="learned", model=model, steps=10, api_name="/super_resolve"
+    )
+    assert (note in info) if note else "was trained on" not in info
+
+
 def test_captions(client):
     grid, note, how = client.predict(
         model="fashion-text-gan", caption="a red dress", num_images=4, seed=1, api_name="/caption"
