@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import html
 import inspect
 import json
 import logging
@@ -175,9 +174,10 @@ EXAMPLES, EXAMPLE_NAMES = example_items()
 
 
 def user_message(err: BaseException) -> str:
-    """An error's text for a user: server paths replaced by checkpoint names, HTML escaped (toasts render HTML)."""
+    """An error's text for a user: server paths replaced by checkpoint names, its angle brackets escaped (toasts render
+    HTML; without "<" no tag can form, and quotes and "&" stay readable for API callers: "Smileys & Emotion")."""
     text = str(err).replace(str(CHECKPOINTS_DIR), "checkpoints").replace(str(ASSETS), "assets")
-    return html.escape(text)
+    return text.replace("<", "&lt;").replace(">", "&gt;")
 
 
 def _refusal(fn, err: Exception) -> gr.Error:

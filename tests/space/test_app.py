@@ -203,7 +203,7 @@ def test_sample_in_colour_from_the_emoji_gan_by_unicode_group(client):
     "change, message",
     [
         (dict(class_name="Parka"), r"class must be any \(random classes\) or one of T-shirt/top, Trouser"),
-        (dict(model="emoji-dcgan-32"), "or one of Smileys"),  # the model's classes
+        (dict(model="emoji-dcgan-32"), "or one of Smileys & Emotion, People & Body"),  # its classes, readable
         (dict(truncation=0), r"truncation must be in \[0.05, 1.0\]"),
         (dict(num_images=0), r"num_images must be in \[1, 64\]"),
         (dict(num_images=65), r"num_images must be in \[1, 64\], got 65"),
